@@ -1,0 +1,222 @@
+r"""Row-block engine: sums over examples, one pass over ``X``.
+
+The loss, the gradient, the Hessian-vector product and the Hessian are all sums over
+examples,
+
+    loss_sum = sum_i softplus(t_i),          t_i = (1 - 2 y_i) z_i,  z = X w
+    grad_sum = X^T r,                         r_i = p_i - y_i
+    hvp_sum  = X^T (h * (X v)),               h_i = p_i (1 - p_i)
+    hess_sum = X^T diag(h) X,
+
+so they are computed block of rows by block of rows. Each block of ``X`` (about
+``BLOCK_BYTES``) is read from memory once and reused from cache for ``X_b @ w`` and for
+``X_b^T @ r_b``; the elementwise work runs on small buffers that are reused across blocks, so
+no n-length or n-by-d temporary is created. The helpers here return *sums* (not means), so
+blocks computed anywhere (another thread, another machine) combine exactly by addition.
+
+Inputs are trusted: the public functions in :mod:`logreg.loss` and :mod:`logreg.optimize`
+validate them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg.blas import dsyrk
+
+#: Bytes of X per row block. 1 MiB keeps a block resident in the 2 MiB L2 cache of this
+#: machine between the two matrix-vector products; chosen with ``benchmarks/run.py``.
+BLOCK_BYTES = 1 << 20
+
+
+def block_rows(n_features: int) -> int:
+    return max(64, BLOCK_BYTES // (8 * n_features))
+
+
+def row_blocks(n: int, d: int):
+    step = block_rows(d)
+    for start in range(0, n, step):
+        yield slice(start, min(start + step, n))
+
+
+class Scratch:
+    """Reusable per-block buffers (so the loop allocates nothing n-sized)."""
+
+    def __init__(self, rows: int):
+        self.z = np.empty(rows)
+        self.s = np.empty(rows)
+        self.e = np.empty(rows)
+        self.tmp = np.empty(rows)
+        self.mask = np.empty(rows, dtype=bool)
+
+    def views(self, m: int):
+        return self.z[:m], self.s[:m], self.e[:m], self.tmp[:m], self.mask[:m]
+
+
+def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
+    """From the signed margin ``t`` (overwritten), return ``(loss_sum, max_t)``.
+
+    On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 - p)``
+    when ``want_h``. ``s = 1 - 2y``.
+    """
+    max_t = t.max()
+    np.abs(t, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|t|) in [0, 1]: cannot overflow
+    np.log1p(e, out=tmp)
+    loss_sum = tmp.sum()
+    np.maximum(t, 0.0, out=tmp)
+    loss_sum += tmp.sum()  # softplus(t) = max(t, 0) + log1p(e), both >= 0
+    np.add(e, 1.0, out=tmp)  # tmp = 1 + e
+    if want_r:
+        np.greater_equal(t, 0.0, out=mask)
+        np.copyto(t, e)
+        np.copyto(t, 1.0, where=mask)
+        np.divide(t, tmp, out=t)  # sigmoid(t)
+        np.multiply(t, s, out=t)  # r = (1 - 2y) sigmoid(t) = p - y
+    if want_h:
+        np.divide(e, tmp, out=e)
+        np.divide(e, tmp, out=e)  # h = e / (1 + e)**2 = p (1 - p)
+    return loss_sum, max_t
+
+
+def loss_grad_sums(X, y, w, *, want_grad: bool = True):
+    """Return ``(loss_sum, grad_sum, max_t)`` over all rows (``grad_sum`` None if not wanted)."""
+    n, d = X.shape
+    rows = min(n, block_rows(d))
+    buf = Scratch(rows)
+    loss_sum = 0.0
+    max_t = -np.inf
+    grad_sum = np.zeros(d) if want_grad else None
+    with np.errstate(over="ignore"):
+        for blk in row_blocks(n, d):
+            Xb = X[blk]
+            m = Xb.shape[0]
+            z, s, e, tmp, mask = buf.views(m)
+            np.matmul(Xb, w, out=z)
+            np.multiply(y[blk], -2.0, out=s)
+            s += 1.0
+            np.multiply(z, s, out=z)  # t = (1 - 2y) z
+            lb, mt = margin_terms(z, e, tmp, mask, s, want_r=want_grad, want_h=False)
+            loss_sum += lb
+            max_t = max(max_t, mt)
+            if want_grad:
+                grad_sum += Xb.T @ z
+    return loss_sum, grad_sum, max_t
+
+
+def careful_loss_mean(X, y, w):
+    """Mean loss with each term divided by n before summing.
+
+    Only for the rare case where the plain sum of finite terms overflowed (logits near
+    1e308): the mean of terms that are each below the float64 maximum is itself representable.
+    """
+    n = X.shape[0]
+    total = 0.0
+    for blk in row_blocks(n, X.shape[1]):
+        t = (X[blk] @ w) * (1.0 - 2.0 * y[blk])
+        total += np.sum(np.maximum(t, 0.0) / n) + np.sum(np.log1p(np.exp(-np.abs(t))) / n)
+    return float(total)
+
+
+def hvp_sum(X, y, w, v):
+    """Return ``X^T (h * (X v))`` with ``h = p (1 - p)`` at ``w``, in one pass over X."""
+    n, d = X.shape
+    rows = min(n, block_rows(d))
+    buf = Scratch(rows)
+    xv = np.empty(rows)
+    out = np.zeros(d)
+    for blk in row_blocks(n, d):
+        Xb = X[blk]
+        m = Xb.shape[0]
+        z, s, e, tmp, mask = buf.views(m)
+        np.matmul(Xb, w, out=z)
+        np.abs(z, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.add(e, 1.0, out=tmp)
+        np.divide(e, tmp, out=e)
+        np.divide(e, tmp, out=e)  # h = e / (1 + e)**2
+        xvb = xv[:m]
+        np.matmul(Xb, v, out=xvb)
+        np.multiply(xvb, e, out=xvb)
+        out += Xb.T @ xvb
+    return out
+
+
+def weighted_hvp_sum(X, h, v):
+    """Return ``X^T (h * (X v))`` for stored Hessian weights ``h`` (one pass over X)."""
+    n, d = X.shape
+    rows = min(n, block_rows(d))
+    xv = np.empty(rows)
+    out = np.zeros(d)
+    for blk in row_blocks(n, d):
+        Xb = X[blk]
+        xvb = xv[: Xb.shape[0]]
+        np.matmul(Xb, v, out=xvb)
+        np.multiply(xvb, h[blk], out=xvb)
+        out += Xb.T @ xvb
+    return out
+
+
+def _syrk_update(H, Xb, sqrt_h, work):
+    """H += (sqrt_h * Xb)^T (sqrt_h * Xb), upper triangle only (BLAS syrk)."""
+    np.multiply(Xb, sqrt_h[:, None], out=work)
+    # work is C-contiguous (m, d), so work.T is Fortran-contiguous (d, m): no copy.
+    return dsyrk(1.0, work.T, beta=1.0, c=H, trans=0, lower=0, overwrite_c=1)
+
+
+def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
+    """One pass over X at ``w``: loss sum, gradient sum, max signed margin and optionally the
+    Hessian sum ``X^T diag(h) X`` (upper triangle), storing ``z`` and ``h`` when asked.
+
+    Used by the solvers, which keep ``z = X w`` for the line search and ``h`` for CG.
+    """
+    n, d = X.shape
+    rows = min(n, block_rows(d))
+    buf = Scratch(rows)
+    work = np.empty((rows, d)) if want_hess else None
+    H = np.zeros((d, d), order="F") if want_hess else None
+    grad_sum = np.zeros(d)
+    loss_sum = 0.0
+    max_t = -np.inf
+    with np.errstate(over="ignore"):
+        for blk in row_blocks(n, d):
+            Xb = X[blk]
+            m = Xb.shape[0]
+            z, s, e, tmp, mask = buf.views(m)
+            np.matmul(Xb, w, out=z)
+            if z_out is not None:
+                z_out[blk] = z
+            np.multiply(y[blk], -2.0, out=s)
+            s += 1.0
+            np.multiply(z, s, out=z)
+            lb, mt = margin_terms(
+                z, e, tmp, mask, s, want_r=True, want_h=want_hess or h_out is not None
+            )
+            loss_sum += lb
+            max_t = max(max_t, mt)
+            grad_sum += Xb.T @ z
+            if h_out is not None:
+                h_out[blk] = e
+            if want_hess:
+                np.sqrt(e, out=e)
+                H = _syrk_update(H, Xb, e, work[:m])
+    if want_hess:
+        H = np.triu(H) + np.triu(H, 1).T
+    return loss_sum, grad_sum, max_t, H
+
+
+def hessian_sum(X, y, w):
+    """Return the full symmetric ``X^T diag(h) X`` at ``w``."""
+    return full_pass(X, y, w, want_hess=True)[3]
+
+
+def line_losses(z, Xp, s, alpha, out_tmp):
+    """Mean-free loss sum of ``softplus(s * (z + alpha Xp))`` (O(n), no pass over X)."""
+    np.multiply(Xp, alpha, out=out_tmp)
+    out_tmp += z
+    out_tmp *= s
+    t = out_tmp
+    with np.errstate(over="ignore"):
+        total = np.maximum(t, 0.0).sum() + np.log1p(np.exp(-np.abs(t))).sum()
+    return total
