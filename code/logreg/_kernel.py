@@ -27,6 +27,10 @@ from scipy.linalg.blas import dsyrk
 #: machine between the two matrix-vector products; chosen with ``benchmarks/run.py``.
 BLOCK_BYTES = 1 << 20
 
+#: Non-finite inputs (inf * 0, overflowing products) must not warn here: the public functions
+#: check the finiteness of the results and then say which input was at fault.
+_quiet = np.errstate(over="ignore", invalid="ignore")
+
 
 def block_rows(n_features: int) -> int:
     return max(64, BLOCK_BYTES // (8 * n_features))
@@ -53,13 +57,14 @@ class Scratch:
 
 
 def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
-    """From the signed margin ``t`` (overwritten), return ``(loss_sum, max_t)``.
+    """From the signed margin ``t`` (overwritten), return ``(loss_sum, max_t, max_abs_t)``.
 
     On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 - p)``
     when ``want_h``. ``s = 1 - 2y``.
     """
     max_t = t.max()
     np.abs(t, out=e)
+    max_abs_t = e.max()  # inf or nan here means X or w was not finite
     np.negative(e, out=e)
     np.exp(e, out=e)  # e = exp(-|t|) in [0, 1]: cannot overflow
     np.log1p(e, out=tmp)
@@ -76,34 +81,42 @@ def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
     if want_h:
         np.divide(e, tmp, out=e)
         np.divide(e, tmp, out=e)  # h = e / (1 + e)**2 = p (1 - p)
-    return loss_sum, max_t
+    return loss_sum, max_t, max_abs_t
 
 
+@_quiet
 def loss_grad_sums(X, y, w, *, want_grad: bool = True):
-    """Return ``(loss_sum, grad_sum, max_t)`` over all rows (``grad_sum`` None if not wanted)."""
+    """Return ``(loss_sum, grad_sum, max_t, max_abs_t)`` over all rows.
+
+    ``grad_sum`` is None when not wanted; ``max_t`` is the largest signed margin (all
+    negative: every example correctly classified) and ``max_abs_t`` the largest ``|z_i|``
+    (not finite when ``X`` or ``w`` was not).
+    """
     n, d = X.shape
     rows = min(n, block_rows(d))
     buf = Scratch(rows)
     loss_sum = 0.0
     max_t = -np.inf
     grad_sum = np.zeros(d) if want_grad else None
-    with np.errstate(over="ignore"):
-        for blk in row_blocks(n, d):
-            Xb = X[blk]
-            m = Xb.shape[0]
-            z, s, e, tmp, mask = buf.views(m)
-            np.matmul(Xb, w, out=z)
-            np.multiply(y[blk], -2.0, out=s)
-            s += 1.0
-            np.multiply(z, s, out=z)  # t = (1 - 2y) z
-            lb, mt = margin_terms(z, e, tmp, mask, s, want_r=want_grad, want_h=False)
-            loss_sum += lb
-            max_t = max(max_t, mt)
-            if want_grad:
-                grad_sum += Xb.T @ z
-    return loss_sum, grad_sum, max_t
+    max_abs_t = 0.0
+    for blk in row_blocks(n, d):
+        Xb = X[blk]
+        m = Xb.shape[0]
+        z, s, e, tmp, mask = buf.views(m)
+        np.matmul(Xb, w, out=z)
+        np.multiply(y[blk], -2.0, out=s)
+        s += 1.0
+        np.multiply(z, s, out=z)  # t = (1 - 2y) z
+        lb, mt, ma = margin_terms(z, e, tmp, mask, s, want_r=want_grad, want_h=False)
+        loss_sum += lb
+        max_t = max(max_t, mt)
+        max_abs_t = max(max_abs_t, ma) if not np.isnan(ma) else np.nan
+        if want_grad:
+            grad_sum += Xb.T @ z
+    return loss_sum, grad_sum, max_t, max_abs_t
 
 
+@_quiet
 def careful_loss_mean(X, y, w):
     """Mean loss with each term divided by n before summing.
 
@@ -118,6 +131,7 @@ def careful_loss_mean(X, y, w):
     return float(total)
 
 
+@_quiet
 def hvp_sum(X, y, w, v):
     """Return ``X^T (h * (X v))`` with ``h = p (1 - p)`` at ``w``, in one pass over X."""
     n, d = X.shape
@@ -143,6 +157,7 @@ def hvp_sum(X, y, w, v):
     return out
 
 
+@_quiet
 def weighted_hvp_sum(X, h, v):
     """Return ``X^T (h * (X v))`` for stored Hessian weights ``h`` (one pass over X)."""
     n, d = X.shape
@@ -165,6 +180,7 @@ def _syrk_update(H, Xb, sqrt_h, work):
     return dsyrk(1.0, work.T, beta=1.0, c=H, trans=0, lower=0, overwrite_c=1)
 
 
+@_quiet
 def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
     """One pass over X at ``w``: loss sum, gradient sum, max signed margin and optionally the
     Hessian sum ``X^T diag(h) X`` (upper triangle), storing ``z`` and ``h`` when asked.
@@ -179,28 +195,27 @@ def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
     grad_sum = np.zeros(d)
     loss_sum = 0.0
     max_t = -np.inf
-    with np.errstate(over="ignore"):
-        for blk in row_blocks(n, d):
-            Xb = X[blk]
-            m = Xb.shape[0]
-            z, s, e, tmp, mask = buf.views(m)
-            np.matmul(Xb, w, out=z)
-            if z_out is not None:
-                z_out[blk] = z
-            np.multiply(y[blk], -2.0, out=s)
-            s += 1.0
-            np.multiply(z, s, out=z)
-            lb, mt = margin_terms(
-                z, e, tmp, mask, s, want_r=True, want_h=want_hess or h_out is not None
-            )
-            loss_sum += lb
-            max_t = max(max_t, mt)
-            grad_sum += Xb.T @ z
-            if h_out is not None:
-                h_out[blk] = e
-            if want_hess:
-                np.sqrt(e, out=e)
-                H = _syrk_update(H, Xb, e, work[:m])
+    for blk in row_blocks(n, d):
+        Xb = X[blk]
+        m = Xb.shape[0]
+        z, s, e, tmp, mask = buf.views(m)
+        np.matmul(Xb, w, out=z)
+        if z_out is not None:
+            z_out[blk] = z
+        np.multiply(y[blk], -2.0, out=s)
+        s += 1.0
+        np.multiply(z, s, out=z)
+        lb, mt, _ = margin_terms(
+            z, e, tmp, mask, s, want_r=True, want_h=want_hess or h_out is not None
+        )
+        loss_sum += lb
+        max_t = max(max_t, mt)
+        grad_sum += Xb.T @ z
+        if h_out is not None:
+            h_out[blk] = e
+        if want_hess:
+            np.sqrt(e, out=e)
+            H = _syrk_update(H, Xb, e, work[:m])
     if want_hess:
         H = np.triu(H) + np.triu(H, 1).T
     return loss_sum, grad_sum, max_t, H
@@ -211,12 +226,11 @@ def hessian_sum(X, y, w):
     return full_pass(X, y, w, want_hess=True)[3]
 
 
+@_quiet
 def line_losses(z, Xp, s, alpha, out_tmp):
     """Mean-free loss sum of ``softplus(s * (z + alpha Xp))`` (O(n), no pass over X)."""
     np.multiply(Xp, alpha, out=out_tmp)
     out_tmp += z
     out_tmp *= s
     t = out_tmp
-    with np.errstate(over="ignore"):
-        total = np.maximum(t, 0.0).sum() + np.log1p(np.exp(-np.abs(t))).sum()
-    return total
+    return np.maximum(t, 0.0).sum() + np.log1p(np.exp(-np.abs(t))).sum()

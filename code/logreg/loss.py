@@ -30,6 +30,8 @@ from ._validate import (
 )
 from .stable import per_example_loss, softplus
 
+_quiet = np.errstate(over="ignore", invalid="ignore")  # results are checked, then diagnosed
+
 __all__ = [
     "bce_loss",
     "bce_with_logits",
@@ -132,6 +134,7 @@ def _check_inputs(X, y, w, l2):
     return X, y, w, l2
 
 
+@_quiet
 def logreg_loss_and_grad(X, y, w, *, l2=0.0):
     """Mean log-loss and its gradient, from logits, in one pass over ``X``.
 
@@ -166,7 +169,7 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0):
     """
     X, y, w, l2 = _check_inputs(X, y, w, l2)
     n = X.shape[0]
-    loss_sum, grad_sum, _ = _kernel.loss_grad_sums(X, y, w)
+    loss_sum, grad_sum, _, _ = _kernel.loss_grad_sums(X, y, w)
     grad = grad_sum / n
     loss = loss_sum / n
     if not np.isfinite(loss) and np.all(np.isfinite(grad)):
@@ -179,6 +182,7 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0):
     return float(loss), grad
 
 
+@_quiet
 def logreg_loss(X, y, w, *, l2=0.0):
     """Mean log-loss only; accepts a complex ``w`` for complex-step differentiation.
 
@@ -195,11 +199,11 @@ def logreg_loss(X, y, w, *, l2=0.0):
     if w.dtype.kind == "c":
         t = (1.0 - 2.0 * y) * (X @ w)
         return np.mean(softplus(t)) + 0.5 * l2 * (w @ w)
-    loss_sum, _, _ = _kernel.loss_grad_sums(X, y, w, want_grad=False)
+    loss_sum, _, _, max_abs_z = _kernel.loss_grad_sums(X, y, w, want_grad=False)
+    if not np.isfinite(max_abs_z):
+        diagnose_nonfinite(X, w=w)
     loss = loss_sum / n
     if not np.isfinite(loss):
-        if not np.all(np.isfinite(X)):
-            diagnose_nonfinite(X, w=w)
         loss = _kernel.careful_loss_mean(X, y, w)
     loss += 0.5 * l2 * float(w @ w)
     if not np.isfinite(loss):
@@ -207,6 +211,7 @@ def logreg_loss(X, y, w, *, l2=0.0):
     return float(loss)
 
 
+@_quiet
 def hvp(X, y, w, v, *, l2=0.0):
     """Hessian-vector product ``H v`` without forming ``H``: O(n d) time, O(d) extra memory.
 
@@ -237,6 +242,7 @@ def hvp(X, y, w, v, *, l2=0.0):
     return out
 
 
+@_quiet
 def hessian(X, y, w, *, l2=0.0):
     """The explicit Hessian ``X.T @ diag(s) @ X / n + l2 I`` (d-by-d; for small d and checks).
 

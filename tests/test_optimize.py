@@ -1,0 +1,131 @@
+"""Solvers: reach scikit-learn's optimum, behave on separable data, keep their promises."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+
+from logreg import (
+    SeparableDataWarning,
+    fit,
+    gd_step,
+    logreg_loss_and_grad,
+    make_data,
+    smoothness_constant,
+)
+
+METHODS = ["gd", "newton", "newton-cg"]
+
+
+def sklearn_optimum(X, y, l2):
+    """scikit-learn's solution of the same objective: C = 1 / (l2 n), no intercept."""
+    clf = LogisticRegression(
+        C=1.0 / (l2 * X.shape[0]), fit_intercept=False, solver="newton-cholesky",
+        tol=1e-14, max_iter=1000,
+    )
+    return clf.fit(X, y).coef_.ravel()
+
+
+@pytest.fixture(scope="module")
+def breast_cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X, y
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_reaches_sklearn_optimum_on_breast_cancer(breast_cancer, method):
+    X, y = breast_cancer
+    l2 = 1e-2  # well conditioned enough for plain GD to reach 1e-8 within its budget
+    res = fit(X, y, method=method, l2=l2, tol=1e-8)
+    assert res.converged, res.message
+    w_ref = sklearn_optimum(X, y, l2)
+    assert np.linalg.norm(res.w - w_ref) <= 1e-6 * np.linalg.norm(w_ref)
+
+
+@pytest.mark.parametrize("method", ["newton", "newton-cg"])
+def test_newton_methods_reach_sklearn_optimum_with_weak_regularization(breast_cancer, method):
+    X, y = breast_cancer
+    res = fit(X, y, method=method, l2=1e-4, tol=1e-10)
+    assert res.converged and res.n_iter < 40
+    w_ref = sklearn_optimum(X, y, 1e-4)
+    assert np.linalg.norm(res.w - w_ref) <= 1e-6 * np.linalg.norm(w_ref)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_reaches_sklearn_optimum_on_synthetic_data(method):
+    X, y, _ = make_data(n=2000, d=8, rng=3)
+    res = fit(X, y, method=method, l2=1e-3)
+    assert res.converged and res.grad_norm <= 1e-8
+    w_ref = sklearn_optimum(X, y, 1e-3)
+    assert np.linalg.norm(res.w - w_ref) <= 1e-6 * np.linalg.norm(w_ref)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_separable_data_without_l2_warns_and_never_converges(method):
+    X, y, _ = make_data(n=300, d=4, separable=True, rng=1)
+    with pytest.warns(SeparableDataWarning, match="linearly separable.*l2 > 0"):
+        res = fit(X, y, method=method)
+    assert res.converged is False
+    assert np.all(np.isfinite(res.w)) and "separable" in res.message
+    # the certificate: the returned w classifies every example correctly
+    assert np.all((X @ res.w > 0) == (y == 1))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_separable_data_with_l2_converges_to_finite_minimizer(method):
+    X, y, _ = make_data(n=300, d=4, separable=True, rng=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fit(X, y, method=method, l2=1e-2)
+    assert res.converged
+
+
+def test_history_records_every_iterate():
+    X, y, _ = make_data(rng=0)
+    res = fit(X, y, method="gd", l2=1e-3)
+    for key in ("loss", "grad_norm", "time"):
+        assert res.history[key].shape == (res.n_iter + 1,)
+    assert np.all(np.diff(res.history["loss"]) <= 1e-15)  # step 1/L never increases the loss
+    assert np.all(np.diff(res.history["time"]) >= 0)
+    assert res.loss == res.history["loss"][-1] and res.grad_norm == res.history["grad_norm"][-1]
+
+
+def test_max_iter_and_w0_are_honoured():
+    X, y, _ = make_data(rng=0)
+    res = fit(X, y, method="gd", max_iter=3)
+    assert res.n_iter == 3 and not res.converged and "max_iter" in res.message
+    w_star = fit(X, y, method="newton").w
+    warm = fit(X, y, method="newton", w0=w_star)
+    assert warm.n_iter <= 1 and warm.converged
+
+
+def test_newton_converges_quadratically():
+    X, y, _ = make_data(n=1000, d=6, rng=2)
+    g = fit(X, y, method="newton", l2=1e-3, tol=1e-14).history["grad_norm"]
+    tail = g[g > 1e-13]
+    ratios = tail[1:] / tail[:-1] ** 2  # bounded for quadratic convergence
+    assert tail.size >= 3 and np.all(ratios[-2:] < 10)
+
+
+def test_gd_step_with_one_over_L_decreases_the_loss_by_the_descent_lemma():
+    X, y, _ = make_data(rng=5)
+    L = smoothness_constant(X)
+    w = np.random.default_rng(0).standard_normal(X.shape[1])
+    for _ in range(5):
+        loss, g = logreg_loss_and_grad(X, y, w)
+        w_next = gd_step(X, y, w, 1.0 / L)
+        assert logreg_loss_and_grad(X, y, w_next)[0] <= loss - (g @ g) / (2 * L) + 1e-15
+        w = w_next
+
+
+def test_smoothness_constant_bounds_the_hessian():
+    from logreg import hessian
+
+    X, y, _ = make_data(n=200, d=5, rng=7)
+    L = smoothness_constant(X, l2=0.1)
+    for scale in (0.0, 0.5, 3.0):
+        w = scale * np.ones(5)
+        assert np.linalg.eigvalsh(hessian(X, y, w, l2=0.1)).max() <= L * (1 + 1e-12)
