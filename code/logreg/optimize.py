@@ -103,53 +103,113 @@ def gd_step(X, y, w, lr, *, l2=0.0):
     loss cannot increase (descent lemma).
     """
     lr = as_positive_float(lr, "lr")
-    w = np.asarray(w, dtype=float) if not isinstance(w, np.ndarray) else w
+    X = as_matrix(X)
+    w = as_vector(w, X.shape[1], "w")
     _, grad = logreg_loss_and_grad(X, y, w, l2=l2)
     return w - lr * grad
 
 
-class _Objective:
-    """Caches what one iterate needs: ``z = X w``, loss, gradient, optional Hessian or weights."""
+class _Problem:
+    """The objective ``mean loss + l2/2 ||w||^2`` on top of four sums over examples.
 
-    def __init__(self, X, y, l2):
-        self.X, self.y, self.l2 = X, y, l2
-        n = X.shape[0]
-        self.n = n
-        self.s = 1.0 - 2.0 * y
-        self.z = np.empty(n)
-        self.tmp = np.empty(n)
+    Subclasses say where the rows live by implementing the sums; everything the solvers
+    do with them (means, the penalty, the line search, CG) is written once, here and below.
+    :class:`_LocalProblem` keeps the rows in one array; :mod:`logreg.distributed` keeps them
+    in blocks on a Dask cluster.
+    """
 
-    def evaluate(self, w, *, hess=False, weights=None):
-        loss_sum, grad_sum, max_t, H = _kernel.full_pass(
-            self.X, self.y, w, want_hess=hess, z_out=self.z, h_out=weights
-        )
+    n: int
+    l2: float
+
+    # --- sums over examples (subclasses) -------------------------------------------------
+    def sums(self, w, *, hess: bool, keep_weights: bool):
+        """``(loss_sum, grad_sum, max_t, hess_sum or None)`` at ``w``; remember ``z = X w``
+        (and the Hessian weights when ``keep_weights``) for the calls below."""
+        raise NotImplementedError
+
+    def hvp_sum(self, v):
+        """``X^T (h * (X v))`` with the weights kept by the last ``sums``."""
+        raise NotImplementedError
+
+    def set_direction(self, p):
+        """Compute and keep ``X p`` for the line search."""
+        raise NotImplementedError
+
+    def loss_sum_along(self, alpha):
+        """``sum_i softplus(t_i)`` at ``w + alpha p`` from the kept ``z`` and ``X p``."""
+        raise NotImplementedError
+
+    def diagnose(self, w):
+        raise ValueError("the objective is not finite at w; check the data for NaN or inf.")
+
+    # --- the objective (shared) ----------------------------------------------------------
+    def evaluate(self, w, *, hess=False, keep_weights=False):
+        loss_sum, grad_sum, max_t, H = self.sums(w, hess=hess, keep_weights=keep_weights)
         n, l2 = self.n, self.l2
         loss = loss_sum / n + 0.5 * l2 * float(w @ w)
         grad = grad_sum / n + l2 * w
         if H is not None:
-            H /= n
+            H = H / n
             H[np.diag_indices_from(H)] += l2
         if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
-            diagnose_nonfinite(self.X, w=w)
+            self.diagnose(w)
         return loss, grad, max_t, H
 
-    def along(self, w, p, Xp, alpha):
-        """Objective at ``w + alpha p`` from the cached ``z`` and ``X p``: O(n), no pass over X."""
-        total = _kernel.line_losses(self.z, Xp, self.s, alpha, self.tmp)
+    def hess_vec(self, v):
+        return self.hvp_sum(v) / self.n + self.l2 * v
+
+    def along(self, w, p, alpha):
         w_new = w + alpha * p
-        return total / self.n + 0.5 * self.l2 * float(w_new @ w_new)
+        return self.loss_sum_along(alpha) / self.n + 0.5 * self.l2 * float(w_new @ w_new)
+
+
+class _LocalProblem(_Problem):
+    """Rows in one in-memory array; each sum is one blocked pass (:mod:`logreg._kernel`)."""
+
+    def __init__(self, X, y, l2):
+        self.X, self.y, self.l2 = X, y, l2
+        self.n = X.shape[0]
+        self.s = 1.0 - 2.0 * y
+        self.z = np.empty(self.n)
+        self.tmp = np.empty(self.n)
+        self.h = None
+        self.Xp = None
+
+    def sums(self, w, *, hess, keep_weights):
+        if keep_weights and self.h is None:
+            self.h = np.empty(self.n)
+        return _kernel.full_pass(
+            self.X, self.y, w, want_hess=hess, z_out=self.z,
+            h_out=self.h if keep_weights else None,
+        )
+
+    def hvp_sum(self, v):
+        return _kernel.weighted_hvp_sum(self.X, self.h, v)
+
+    def set_direction(self, p):
+        self.Xp = self.X @ p
+
+    def loss_sum_along(self, alpha):
+        return _kernel.line_losses(self.z, self.Xp, self.s, alpha, self.tmp)
+
+    def diagnose(self, w):
+        diagnose_nonfinite(self.X, w=w)
 
 
 def _armijo(obj, w, loss, grad, p, max_halvings=60):
-    """Backtracking line search; returns (alpha, new_loss) or (None, loss) on failure."""
-    Xp = obj.X @ p
+    """Backtracking (Armijo) line search from ``alpha = 1``; ``(alpha, loss)`` or ``(None, loss)``.
+
+    The trial losses reuse ``z = X w`` and ``X p``: one pass over X per line search, however
+    many halvings it takes.
+    """
     slope = float(grad @ p)
     if slope >= 0:
         return None, loss
+    obj.set_direction(p)
     alpha = 1.0
     slack = 8 * np.finfo(float).eps * abs(loss)  # accept steps whose decrease is round-off
     for _ in range(max_halvings):
-        trial = obj.along(w, p, Xp, alpha)
+        trial = obj.along(w, p, alpha)
         if trial <= loss + 1e-4 * alpha * slope + slack:
             return alpha, trial
         alpha *= 0.5
@@ -169,21 +229,21 @@ def _newton_direction(H, grad):
     return -grad
 
 
-def _cg_direction(obj, h, grad, max_cg):
-    """Truncated CG on ``H p = -grad`` using Hessian-vector products with stored weights h."""
-    n, l2 = obj.n, obj.l2
+def _cg_direction(obj, grad, max_cg):
+    """Truncated conjugate gradients on ``H p = -grad``, using only Hessian-vector products.
 
-    def Hv(v):
-        return _kernel.weighted_hvp_sum(obj.X, h, v) / n + l2 * v
-
+    Stops when the residual is below ``eta * ||grad||`` with the forcing term
+    ``eta = min(0.5, sqrt(||grad||))`` (superlinear convergence, Nocedal & Wright sec. 7.1),
+    or when a direction of (numerically) zero curvature appears.
+    """
     g_norm = float(np.linalg.norm(grad))
-    tol = min(0.5, np.sqrt(g_norm)) * g_norm  # forcing sequence: superlinear convergence
+    tol = min(0.5, np.sqrt(g_norm)) * g_norm
     p = np.zeros_like(grad)
     r = -grad.copy()
     d = r.copy()
     rr = float(r @ r)
     for _ in range(max_cg):
-        Hd = Hv(d)
+        Hd = obj.hess_vec(d)
         curv = float(d @ Hd)
         if curv <= np.finfo(float).eps * float(d @ d):  # no positive curvature left
             break
@@ -238,17 +298,22 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
         raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
     w = np.zeros(d) if w0 is None else as_vector(w0, d, "w0").copy()
 
-    obj = _Objective(X, y, l2)
     step = 1.0 / smoothness_constant(X, l2) if method == "gd" else None
-    weights = np.empty(n) if method == "newton-cg" else None
-    max_cg = max(20, min(2 * d, 500))
+    return _minimize(_LocalProblem(X, y, l2), method, w, tol, max_iter, step)
 
+
+def _minimize(obj, method, w, tol, max_iter, step=None):
+    """The solver loop, shared by :func:`fit` and the distributed fit."""
+    l2, d = obj.l2, w.shape[0]
+    max_cg = max(20, min(2 * d, 500))
     start = time.perf_counter()
     hist_loss, hist_gnorm, hist_time = [], [], []
     converged, message, separable = False, "", False
     n_iter = 0
     while True:
-        loss, grad, max_t, H = obj.evaluate(w, hess=(method == "newton"), weights=weights)
+        loss, grad, max_t, H = obj.evaluate(
+            w, hess=(method == "newton"), keep_weights=(method == "newton-cg")
+        )
         g_norm = float(np.linalg.norm(grad))
         hist_loss.append(loss)
         hist_gnorm.append(g_norm)
@@ -266,9 +331,10 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
         if method == "gd":
             w = w - step * grad
         else:
-            p = _newton_direction(H, grad) if method == "newton" else _cg_direction(
-                obj, weights, grad, max_cg
-            )
+            if method == "newton":
+                p = _newton_direction(H, grad)
+            else:
+                p = _cg_direction(obj, grad, max_cg)
             alpha, _ = _armijo(obj, w, loss, grad, p)
             if alpha is None:
                 message = (
@@ -287,7 +353,7 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
             "converged=False. For a finite, unique solution set l2 > 0 (for example l2=1e-3); "
             "or stop early on purpose and use only the direction w / ||w||.",
             SeparableDataWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     history = {
         "loss": np.array(hist_loss),
