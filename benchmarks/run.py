@@ -12,7 +12,11 @@ for are printed next to the measurements.
    ``LogisticRegression`` on the same objective (C = 1 / (l2 n), no intercept), each solver
    timed to reach the optimum; the distance to a tight reference solution is printed too.
 
-Usage: python benchmarks/run.py [--quick] [--repeats R]
+3. The gradient on a Dask ``LocalCluster`` of 2 worker processes against the single-process
+   package at n = 1,000,000, d = 50 (400 MB), for several row-chunk sizes, with the
+   scheduler's overhead per task measured on empty tasks.
+
+Usage: python benchmarks/run.py [--quick] [--repeats R] [--no-dask]
 """
 
 from __future__ import annotations
@@ -151,10 +155,65 @@ def bench_fit(n: int, d: int, l2: float, repeats: int) -> None:
         print(f"| {name} | {t * 1e3:.1f} | {t / base:.2f} | {dist:.1e} |")
 
 
+def _noop(i):
+    return i
+
+
+def bench_dask(n: int, d: int, repeats: int, chunk_rows: list[int]) -> None:
+    import logging
+
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    from logreg.distributed import DaskProblem
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.CRITICAL)
+    client = Client(cluster)
+    try:
+        X_dask = da.random.default_rng(0).standard_normal((n, d), chunks=(chunk_rows[0], d))
+        y_dask = (da.random.default_rng(1).random(n, chunks=chunk_rows[0]) < 0.5).astype(float)
+        X_dask, y_dask = client.persist([X_dask, y_dask])  # generated on the workers
+        X, y = client.compute([X_dask, y_dask], sync=True)  # same numbers here, for the baseline
+        w = np.random.default_rng(2).standard_normal(d) / np.sqrt(d)
+
+        # Scheduler overhead: round trip of many empty tasks, per task.
+        k = 2000
+        client.gather(client.map(_noop, range(100), pure=False))
+        t0 = time.perf_counter()
+        client.gather(client.map(_noop, range(k), pure=False))
+        per_task = (time.perf_counter() - t0) / k
+
+        problems = {}
+        for c in chunk_rows:
+            problems[c] = DaskProblem(X_dask.rechunk((c, d)), y_dask.rechunk(c), client=client)
+        cands = {"single process (logreg_loss_and_grad)": lambda: logreg.logreg_loss_and_grad(X, y, w)}
+        for c, prob in problems.items():
+            cands[f"dask, {c:,}-row chunks"] = (lambda prob=prob: prob.evaluate(w))
+        med = interleaved(cands, repeats)
+        base = med["single process (logreg_loss_and_grad)"]
+        print(f"\n### Gradient on Dask (2 worker processes, 1 thread each) at n = {n:,}, d = {d} "
+              f"(X is {X.nbytes / 1e6:.0f} MB), median of {repeats} interleaved repeats\n")
+        print(f"Scheduler overhead: {per_task * 1e3:.2f} ms per task (empty tasks, {k} of them). "
+              "Each distributed gradient runs 2 tasks per chunk.\n")
+        print("| path | chunks | time (ms) | ratio to single process | overhead share |")
+        print("|---|---:|---:|---:|---:|")
+        for name, t in med.items():
+            nchunks = 1 if name.startswith("single") else -(-n // int(name.split()[1].split("-")[0].replace(",", "")))
+            share = "" if name.startswith("single") else f"{100 * 2 * nchunks * per_task / t:.0f}%"
+            print(f"| {name} | {nchunks} | {t * 1e3:.1f} | {t / base:.2f} | {share} |")
+        for prob in problems.values():
+            prob.close()
+    finally:
+        client.close()
+        cluster.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask benchmark")
     args = parser.parse_args()
     repeats = args.repeats or (3 if args.quick else 9)
     print(f"# logreg benchmarks\n\nPython {platform.python_version()}, NumPy {np.__version__}, "
@@ -162,9 +221,13 @@ def main() -> None:
     if args.quick:
         bench_kernels(40_000, 50, repeats)
         bench_fit(20_000, 50, 1e-4, repeats)
+        if not args.no_dask:
+            bench_dask(100_000, 50, repeats, [25_000, 50_000])
     else:
         bench_kernels(400_000, 50, repeats)
         bench_fit(200_000, 50, 1e-4, max(3, repeats // 2))
+        if not args.no_dask:
+            bench_dask(1_000_000, 50, repeats, [62_500, 125_000, 250_000, 500_000])
 
 
 if __name__ == "__main__":
