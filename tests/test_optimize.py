@@ -129,3 +129,46 @@ def test_smoothness_constant_bounds_the_hessian():
     for scale in (0.0, 0.5, 3.0):
         w = scale * np.ones(5)
         assert np.linalg.eigvalsh(hessian(X, y, w, l2=0.1)).max() <= L * (1 + 1e-12)
+
+
+def quasi_separated():
+    """The first feature separates four examples; two identical examples on the boundary
+    (x_1 = 0) carry both labels, so the separation is quasi-complete."""
+    X = np.array([[1.0, 0.3], [2.0, -1.0], [-1.0, 0.5], [-2.0, 1.0], [0.0, 1.0], [0.0, 1.0],
+                  [0.0, -0.5], [0.0, -0.5]])
+    y = np.array([1, 1, 0, 0, 0, 1, 1, 0])
+    return X, y
+
+
+def test_separation_classifies_the_three_cases():
+    from logreg import separation
+
+    X, y, _ = make_data(n=200, d=3, separable=True, rng=4)
+    sep = separation(X, y)
+    assert sep.kind == "complete" and np.all(((X @ sep.direction) > 0) == (y == 1))
+    Xq, yq = quasi_separated()
+    sep = separation(Xq, yq)
+    assert sep.kind == "quasi-complete" and sep.n_on_boundary == 4
+    assert sep.direction[0] > 0 and abs(sep.direction[1]) < 1e-9
+    X, y, _ = make_data(n=400, d=3, rng=0)
+    assert separation(X, y).kind == "overlap" and separation(X, y).has_minimizer
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_quasi_separated_data_never_reported_as_converged(method):
+    X, y = quasi_separated()
+    with pytest.warns(SeparableDataWarning, match="quasi-complete"):
+        res = fit(X, y, method=method)
+    assert res.converged is False and "quasi-complete" in res.message
+    # with a penalty the minimizer exists and is found
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fit(X, y, method=method, l2=1e-2).converged
+
+
+def test_overlapping_data_without_penalty_converge_without_warning():
+    X, y, _ = make_data(n=400, d=5, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in METHODS:
+            assert fit(X, y, method=method).converged

@@ -9,6 +9,7 @@ from .data import make_data
 from .gradcheck import central_difference_step, check_grad, complex_step_grad, numerical_grad
 from .loss import bce_loss, bce_with_logits, hessian, hvp, logreg_loss, logreg_loss_and_grad
 from .optimize import FitResult, SeparableDataWarning, fit, gd_step, smoothness_constant
+from .separation import Separation, separation
 from .stable import grad_weight, hess_weight, log_sigmoid, per_example_loss, sigmoid, softplus
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "SeparableDataWarning",
     "smoothness_constant",
     "make_data",
+    "separation",
+    "Separation",
 ]
 
 __version__ = "0.1.0"

@@ -283,7 +283,10 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
     Warns
     -----
     SeparableDataWarning
-        If ``l2 = 0`` and an iterate separates the data (then no minimizer exists).
+        If ``l2 = 0`` and no minimizer exists: an iterate separates the data (complete
+        separation, detected for free), or the fit ends with saturated predictions (some
+        ``|z_i| >= 15``) or without converging and :func:`logreg.separation` finds complete or
+        quasi-complete separation. ``converged`` is then False.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}.")
@@ -299,7 +302,42 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
     w = np.zeros(d) if w0 is None else as_vector(w0, d, "w0").copy()
 
     step = 1.0 / smoothness_constant(X, l2) if method == "gd" else None
-    return _minimize(_LocalProblem(X, y, l2), method, w, tol, max_iter, step)
+    result = _minimize(_LocalProblem(X, y, l2), method, w, tol, max_iter, step)
+    if l2 == 0.0 and not result.message.startswith(_SEPARABLE):
+        _check_quasi_separation(X, y, result)
+    return result
+
+
+#: |z| beyond which an example's loss term is below 3e-7: a fit that drives examples this far
+#: may be chasing a (quasi-)separating direction rather than approaching a minimizer.
+_SATURATED_LOGIT = 15.0
+_SEPARABLE = "the data are linearly separable"
+
+
+def _check_quasi_separation(X, y, result):
+    """With l2 = 0, a small gradient does not prove a minimizer exists: on quasi-separated
+    data the gradient tends to 0 as ||w|| -> infinity. Decide with the LP test when the fit
+    ended with saturated examples or without converging, and correct the result."""
+    from .separation import separation
+
+    if result.converged and np.max(np.abs(X @ result.w)) < _SATURATED_LOGIT:
+        return
+    sep = separation(X, y)
+    if sep.has_minimizer:
+        return
+    result.converged = False
+    result.message = (
+        f"{_SEPARABLE} ({sep.kind} separation): no finite minimizer with l2 = 0"
+    )
+    warnings.warn(
+        f"The data are linearly separable ({sep.kind} separation, found by a linear program): "
+        "along the direction separation(X, y).direction the loss decreases forever, so no "
+        "minimizer exists with l2=0 and the weights would grow without bound. Returning the "
+        "finite w found so far with converged=False. For a finite, unique solution set l2 > 0 "
+        "(for example l2=1e-3).",
+        SeparableDataWarning,
+        stacklevel=3,
+    )
 
 
 def _minimize(obj, method, w, tol, max_iter, step=None):
@@ -323,7 +361,7 @@ def _minimize(obj, method, w, tol, max_iter, step=None):
             break
         if l2 == 0.0 and max_t < 0:
             separable = True
-            message = "the data are linearly separable: no finite minimizer with l2 = 0"
+            message = f"{_SEPARABLE}: no finite minimizer with l2 = 0"
             break
         if n_iter >= max_iter:
             message = f"reached max_iter = {max_iter} with gradient norm {g_norm:.3g} > tol {tol:g}"
