@@ -172,3 +172,32 @@ def test_overlapping_data_without_penalty_converge_without_warning():
         warnings.simplefilter("error")
         for method in METHODS:
             assert fit(X, y, method=method).converged
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_unpenalized_intercept_matches_sklearn(breast_cancer, method):
+    X, y = breast_cancer
+    X = X[:, :8] + 0.5  # shifted features: the intercept matters
+    l2 = 1e-2
+    res = fit(X, y, method=method, l2=l2, fit_intercept=True)
+    assert res.converged and res.w.shape == (8,)
+    clf = LogisticRegression(C=1.0 / (l2 * X.shape[0]), solver="newton-cholesky", tol=1e-14,
+                             max_iter=1000).fit(X, y)
+    ref = np.r_[clf.coef_.ravel(), clf.intercept_]
+    got = np.r_[res.w, res.intercept]
+    assert np.linalg.norm(got - ref) <= 1e-6 * np.linalg.norm(ref)
+
+
+def test_intercept_restores_the_base_rate_and_single_class_is_refused():
+    X, y, _ = make_data(n=500, d=3, rng=6)
+    y = (y | (np.arange(500) % 3 == 0)).astype(int)  # raise the base rate
+    res = fit(X, y, l2=0.5, fit_intercept=True)
+    p = 1 / (1 + np.exp(-(X @ res.w + res.intercept)))
+    # stationarity in the unpenalized intercept: its gradient component is mean(p) - mean(y),
+    # so at convergence (gradient norm <= tol = 1e-8) the mean prediction is the base rate
+    assert abs(p.mean() - y.mean()) <= 1e-8
+    assert fit(X, y, l2=0.5).intercept == 0.0
+    with pytest.raises(ValueError, match="only the label 1"):
+        fit(X, np.ones(500), fit_intercept=True)
+    with pytest.raises(TypeError, match="fit_intercept must be True or False"):
+        fit(X, y, fit_intercept="yes")

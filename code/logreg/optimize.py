@@ -66,6 +66,9 @@ class FitResult:
     method : str
     message : str
         Why the solver stopped.
+    intercept : float
+        The fitted intercept ``b`` (0.0 unless ``fit(..., fit_intercept=True)``); predictions
+        are ``sigmoid(X @ w + intercept)``.
     """
 
     w: np.ndarray
@@ -76,6 +79,7 @@ class FitResult:
     history: dict = field(repr=False)
     method: str = "newton"
     message: str = ""
+    intercept: float = 0.0
 
 
 def smoothness_constant(X, l2=0.0) -> float:
@@ -120,6 +124,9 @@ class _Problem:
 
     n: int
     l2: float
+    #: per-coordinate penalty: ``l2`` (a float), or a vector with 0 for an unpenalized
+    #: intercept column
+    pen: float | np.ndarray
 
     # --- sums over examples (subclasses) -------------------------------------------------
     def sums(self, w, *, hess: bool, keep_weights: bool):
@@ -145,29 +152,30 @@ class _Problem:
     # --- the objective (shared) ----------------------------------------------------------
     def evaluate(self, w, *, hess=False, keep_weights=False):
         loss_sum, grad_sum, max_t, H = self.sums(w, hess=hess, keep_weights=keep_weights)
-        n, l2 = self.n, self.l2
-        loss = loss_sum / n + 0.5 * l2 * float(w @ w)
-        grad = grad_sum / n + l2 * w
+        n, pen = self.n, self.pen
+        loss = loss_sum / n + 0.5 * float(w @ (pen * w))
+        grad = grad_sum / n + pen * w
         if H is not None:
             H = H / n
-            H[np.diag_indices_from(H)] += l2
+            H[np.diag_indices_from(H)] += pen
         if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
             self.diagnose(w)
         return loss, grad, max_t, H
 
     def hess_vec(self, v):
-        return self.hvp_sum(v) / self.n + self.l2 * v
+        return self.hvp_sum(v) / self.n + self.pen * v
 
     def along(self, w, p, alpha):
         w_new = w + alpha * p
-        return self.loss_sum_along(alpha) / self.n + 0.5 * self.l2 * float(w_new @ w_new)
+        return self.loss_sum_along(alpha) / self.n + 0.5 * float(w_new @ (self.pen * w_new))
 
 
 class _LocalProblem(_Problem):
     """Rows in one in-memory array; each sum is one blocked pass (:mod:`logreg._kernel`)."""
 
-    def __init__(self, X, y, l2):
+    def __init__(self, X, y, l2, pen=None):
         self.X, self.y, self.l2 = X, y, l2
+        self.pen = l2 if pen is None else pen
         self.n = X.shape[0]
         self.s = 1.0 - 2.0 * y
         self.z = np.empty(self.n)
@@ -258,8 +266,9 @@ def _cg_direction(obj, grad, max_cg):
     return p if np.any(p) else -grad
 
 
-def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
-    """Minimize mean log-loss + (l2/2)||w||^2 (no intercept: add a column of ones to X).
+def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None,
+        fit_intercept=False):
+    """Minimize mean log-loss + (l2/2)||w||^2, optionally with an unpenalized intercept.
 
     Parameters
     ----------
@@ -274,7 +283,12 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
     max_iter : int, optional
         Defaults: 10000 for "gd", 100 for the Newton methods.
     w0 : array_like of shape (n_features,), optional
-        Starting point; zeros by default.
+        Starting point; zeros by default (the intercept, if fitted, starts at 0).
+    fit_intercept : bool, default False
+        If True, fit ``z = X w + b`` with the intercept ``b`` not penalized (the usual choice:
+        penalizing it would pull the mean prediction away from the base rate). Implemented as
+        a column of ones appended to a copy of ``X`` with a zero penalty on its coefficient.
+        Requires both classes in ``y``.
 
     Returns
     -------
@@ -301,10 +315,25 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None):
         raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
     w = np.zeros(d) if w0 is None else as_vector(w0, d, "w0").copy()
 
+    if not isinstance(fit_intercept, (bool, np.bool_)):
+        raise TypeError(f"fit_intercept must be True or False; got {fit_intercept!r}.")
+    pen = None
+    if fit_intercept:
+        if y.min() == y.max():
+            raise ValueError(
+                f"y contains only the label {int(y[0])}: with an intercept the loss keeps "
+                "decreasing as b -> infinity, so there is no minimizer. Need both classes."
+            )
+        X = np.column_stack([X, np.ones(n)])
+        w = np.r_[w, 0.0]
+        pen = np.r_[np.full(d, l2), 0.0]
     step = 1.0 / smoothness_constant(X, l2) if method == "gd" else None
-    result = _minimize(_LocalProblem(X, y, l2), method, w, tol, max_iter, step)
+    result = _minimize(_LocalProblem(X, y, l2, pen), method, w, tol, max_iter, step)
     if l2 == 0.0 and not result.message.startswith(_SEPARABLE):
         _check_quasi_separation(X, y, result)
+    if fit_intercept:
+        result.intercept = float(result.w[-1])
+        result.w = result.w[:-1]
     return result
 
 
