@@ -129,6 +129,7 @@ class DaskProblem(_Problem):
         self.y_blocks = self.client.compute(y_blocks)
         self.n, self.d = X.shape
         self.l2 = as_nonnegative_float(l2, "l2")
+        self.pen = self.l2
         self.states = None
         self.lines = None
 
@@ -207,7 +208,7 @@ def distributed_hvp(X, y, w, v, *, l2=0.0, client=None):
             c.submit(_task_hvp_at, xb, yb, w, v, pure=False)
             for xb, yb in zip(problem.X_blocks, problem.y_blocks)
         ])
-        out = sum(parts) / problem.n + problem.l2 * v
+        out = sum(parts) / problem.n + problem.pen * v
         if not np.isfinite(out).all():
             problem.diagnose(w)
     finally:
