@@ -125,24 +125,24 @@ def as_vector(v, length: int, name: str, allow_complex: bool = False) -> np.ndar
     return v
 
 
+def _as_finite_float(value, name: str, *, allow_zero: bool) -> float:
+    what = "non-negative" if allow_zero else "positive"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a {what} finite number; got {value!r}.")
+    value = float(value)
+    if not (np.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
+        raise ValueError(f"{name} must be {what} and finite; got {value!r}.")
+    return value
+
+
 def as_positive_float(value, name: str) -> float:
     """Return ``value`` as a float that is positive and finite."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive finite number; got {value!r}.")
-    value = float(value)
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be positive and finite; got {value!r}.")
-    return value
+    return _as_finite_float(value, name, allow_zero=False)
 
 
 def as_nonnegative_float(value, name: str) -> float:
     """Return ``value`` as a float that is >= 0 and finite."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a non-negative finite number; got {value!r}.")
-    value = float(value)
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be non-negative and finite; got {value!r}.")
-    return value
+    return _as_finite_float(value, name, allow_zero=True)
 
 
 def _first_nonfinite(a: np.ndarray) -> tuple:
