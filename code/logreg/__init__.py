@@ -1,16 +1,36 @@
 """logreg: numerically careful logistic regression, as derived and checked in the book.
 
 Conventions: ``X`` has shape (n_samples, n_features), labels ``y`` are 0/1 of shape
-(n_samples,), weights ``w`` have shape (n_features,), there is no intercept (append a column
-of ones to ``X`` for one), and the objective is ``mean log-loss + (l2/2) ||w||^2``.
+(n_samples,), weights ``w`` have shape (n_features,), there is no intercept (append a
+column of ones to ``X`` for one), and the objective is ``mean log-loss + (l2/2)
+||w||^2``.
 """
 
 from .data import make_data
-from .gradcheck import central_difference_step, check_grad, complex_step_grad, numerical_grad
-from .loss import bce_loss, bce_with_logits, hessian, hvp, logreg_loss, logreg_loss_and_grad
+from .gradcheck import (
+    central_difference_step,
+    check_grad,
+    complex_step_grad,
+    numerical_grad,
+)
+from .loss import (
+    bce_loss,
+    bce_with_logits,
+    hessian,
+    hvp,
+    logreg_loss,
+    logreg_loss_and_grad,
+)
 from .optimize import FitResult, SeparableDataWarning, fit, gd_step, smoothness_constant
 from .separation import Separation, separation
-from .stable import grad_weight, hess_weight, log_sigmoid, per_example_loss, sigmoid, softplus
+from .stable import (
+    grad_weight,
+    hess_weight,
+    log_sigmoid,
+    per_example_loss,
+    sigmoid,
+    softplus,
+)
 
 __all__ = [
     "sigmoid",

@@ -10,12 +10,13 @@ examples,
 
 so they are computed block of rows by block of rows. Each block of ``X`` (about
 ``BLOCK_BYTES``) is read from memory once and reused from cache for ``X_b @ w`` and for
-``X_b^T @ r_b``; the elementwise work runs on small buffers that are reused across blocks, so
-no n-length or n-by-d temporary is created. The helpers here return *sums* (not means), so
-blocks computed anywhere (another thread, another machine) combine exactly by addition.
+``X_b^T @ r_b``; the elementwise work runs on small buffers that are reused across
+blocks, so no n-length or n-by-d temporary is created. The helpers here return *sums*
+(not means), so blocks computed anywhere (another thread, another machine) combine
+exactly by addition.
 
-Inputs are trusted: the public functions in :mod:`logreg.loss` and :mod:`logreg.optimize`
-validate them.
+Inputs are trusted: the public functions in :mod:`logreg.loss` and
+:mod:`logreg.optimize` validate them.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from scipy.linalg.blas import dsyrk
 #: machine between the two matrix-vector products; chosen with ``benchmarks/run.py``.
 BLOCK_BYTES = 1 << 20
 
-#: Non-finite inputs (inf * 0, overflowing products) must not warn here: the public functions
-#: check the finiteness of the results and then say which input was at fault.
+#: Non-finite inputs (inf * 0, overflowing products) must not warn here: the public
+#: functions check the finiteness of the results and then say which input was at fault.
 _quiet = np.errstate(over="ignore", invalid="ignore")
 
 
@@ -59,8 +60,8 @@ class Scratch:
 def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
     """From the signed margin ``t`` (overwritten), return ``(loss_sum, max_t, max_abs_t)``.
 
-    On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 - p)``
-    when ``want_h``. ``s = 1 - 2y``.
+    On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 -
+    p)`` when ``want_h``. ``s = 1 - 2y``.
     """
     max_t = t.max()
     np.abs(t, out=e)
@@ -89,8 +90,8 @@ def loss_grad_sums(X, y, w, *, want_grad: bool = True):
     """Return ``(loss_sum, grad_sum, max_t, max_abs_t)`` over all rows.
 
     ``grad_sum`` is None when not wanted; ``max_t`` is the largest signed margin (all
-    negative: every example correctly classified) and ``max_abs_t`` the largest ``|z_i|``
-    (not finite when ``X`` or ``w`` was not).
+    negative: every example correctly classified) and ``max_abs_t`` the largest
+    ``|z_i|`` (not finite when ``X`` or ``w`` was not).
     """
     n, d = X.shape
     rows = min(n, block_rows(d))
@@ -121,13 +122,16 @@ def careful_loss_mean(X, y, w):
     """Mean loss with each term divided by n before summing.
 
     Only for the rare case where the plain sum of finite terms overflowed (logits near
-    1e308): the mean of terms that are each below the float64 maximum is itself representable.
+    1e308): the mean of terms that are each below the float64 maximum is itself
+    representable.
     """
     n = X.shape[0]
     total = 0.0
     for blk in row_blocks(n, X.shape[1]):
         t = (X[blk] @ w) * (1.0 - 2.0 * y[blk])
-        total += np.sum(np.maximum(t, 0.0) / n) + np.sum(np.log1p(np.exp(-np.abs(t))) / n)
+        total += np.sum(np.maximum(t, 0.0) / n) + np.sum(
+            np.log1p(np.exp(-np.abs(t))) / n
+        )
     return float(total)
 
 

@@ -1,9 +1,10 @@
 """Input checks at the public boundary.
 
-Every public function validates once, here, and then calls helpers that trust their inputs.
-Checks that would cost a pass over ``X`` (finiteness) are not done up front: the callers check
-the finiteness of their *results*, which is cheap, and call :func:`diagnose_nonfinite` only when
-a result is not finite, to say which input was at fault.
+Every public function validates once, here, and then calls helpers that trust their
+inputs. Checks that would cost a pass over ``X`` (finiteness) are not done up front: the
+callers check the finiteness of their *results*, which is cheap, and call
+:func:`diagnose_nonfinite` only when a result is not finite, to say which input was at
+fault.
 """
 
 from __future__ import annotations
@@ -63,18 +64,22 @@ def as_matrix(X, name: str = "X") -> np.ndarray:
             f"{name} must be 2-D with shape (n_samples, n_features); got shape {X.shape}.{hint}"
         )
     if X.shape[0] == 0:
-        raise ValueError(f"{name} has no rows (shape {X.shape}); need at least one example.")
+        raise ValueError(
+            f"{name} has no rows (shape {X.shape}); need at least one example."
+        )
     if X.shape[1] == 0:
-        raise ValueError(f"{name} has no columns (shape {X.shape}); need at least one feature.")
+        raise ValueError(
+            f"{name} has no columns (shape {X.shape}); need at least one feature."
+        )
     return X
 
 
 def as_labels(y, n: int | None = None, name: str = "y") -> np.ndarray:
     """Return ``y`` as a float64 vector of 0s and 1s, of length ``n`` when given.
 
-    Raises with the fix when labels are in {-1, +1}, when ``y`` is a column vector (which
-    would broadcast against a length-n vector into an (n, n) array), or when values are
-    not binary.
+    Raises with the fix when labels are in {-1, +1}, when ``y`` is a column vector
+    (which would broadcast against a length-n vector into an (n, n) array), or when
+    values are not binary.
     """
     y = _asarray(y, name)
     if y.dtype.kind not in _NUMERIC_KINDS:
@@ -86,7 +91,9 @@ def as_labels(y, n: int | None = None, name: str = "y") -> np.ndarray:
                 " A column or row vector would broadcast against length-n vectors into an"
                 " (n, n) array; pass y.ravel()."
             )
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,); got shape {y.shape}.{hint}")
+        raise ValueError(
+            f"{name} must be 1-D with shape (n_samples,); got shape {y.shape}.{hint}"
+        )
     if n is not None and y.shape[0] != n:
         raise ValueError(
             f"{name} has {y.shape[0]} labels but X has {n} rows; they must match."
@@ -97,7 +104,9 @@ def as_labels(y, n: int | None = None, name: str = "y") -> np.ndarray:
     bad = (y != 0) & (y != 1)
     if bad.any():
         found = np.unique(y[bad])
-        shown = ", ".join(f"{v:g}" for v in found[:5]) + (", ..." if found.size > 5 else "")
+        shown = ", ".join(f"{v:g}" for v in found[:5]) + (
+            ", ..." if found.size > 5 else ""
+        )
         values = set(np.unique(y).tolist())
         if values <= {-1.0, 1.0}:
             raise ValueError(
@@ -114,7 +123,9 @@ def as_vector(v, length: int, name: str, allow_complex: bool = False) -> np.ndar
     """Return ``v`` as a finite 1-D float (or complex) vector of the given length."""
     v = _as_float(_asarray(v, name), name, allow_complex=allow_complex)
     if v.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape ({length},); got shape {v.shape}.")
+        raise ValueError(
+            f"{name} must be 1-D with shape ({length},); got shape {v.shape}."
+        )
     if v.shape[0] != length:
         raise ValueError(
             f"{name} must have length {length} (one entry per column of X); got {v.shape[0]}."
@@ -152,8 +163,8 @@ def _first_nonfinite(a: np.ndarray) -> tuple:
 def diagnose_nonfinite(X: np.ndarray, **vectors) -> None:
     """Raise a ValueError naming the input that made a result non-finite.
 
-    Called only after a result came out as inf or NaN, so the pass over ``X`` it makes is
-    paid only on the error path.
+    Called only after a result came out as inf or NaN, so the pass over ``X`` it makes
+    is paid only on the error path.
     """
     if not np.all(np.isfinite(X)):
         i, j = _first_nonfinite(X)

@@ -1,7 +1,7 @@
 r"""Sums over a block of rows: the unit of work when the rows do not live in one array.
 
-The loss, gradient, Hessian-vector product and Hessian are sums over examples, so for rows
-split into blocks ``X = [X_1; X_2; ...]``::
+The loss, gradient, Hessian-vector product and Hessian are sums over examples, so for
+rows split into blocks ``X = [X_1; X_2; ...]``::
 
     n L(w)        = sum_b loss_sum(X_b, y_b, w)                        (+ n l2/2 ||w||^2)
     n grad L(w)   = sum_b grad_sum(X_b, y_b, w)                        (+ n l2 w)
@@ -9,13 +9,15 @@ split into blocks ``X = [X_1; X_2; ...]``::
     n H(w)        = sum_b X_b^T diag(h_b) X_b                          (+ n l2 I)
 
 Each function here returns the *sum* over its block (never a mean), so blocks computed
-anywhere combine exactly by addition, and the n that turns sums into means is applied once, by
-whoever holds the total. They run the same kernel (:mod:`logreg._kernel`) as the
-single-machine functions in :mod:`logreg.loss`: there is one implementation of the maths.
+anywhere combine exactly by addition, and the n that turns sums into means is applied
+once, by whoever holds the total. They run the same kernel (:mod:`logreg._kernel`) as
+the single-machine functions in :mod:`logreg.loss`: there is one implementation of the
+maths.
 
-What a block sends back: a float and a d-vector for the loss and gradient, a d-vector for an
-HVP, a d-by-d matrix for the Hessian. That is the communication cost of distributed gradient
-descent (O(d) per iteration), of Newton-CG (O(d) per CG step) and of Newton (O(d^2)).
+What a block sends back: a float and a d-vector for the loss and gradient, a d-vector
+for an HVP, a d-by-d matrix for the Hessian. That is the communication cost of
+distributed gradient descent (O(d) per iteration), of Newton-CG (O(d) per CG step) and
+of Newton (O(d^2)).
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ def loss_grad_sums(X, y, w):
     """
     X, y, w = _inputs(X, y, w)
     loss_sum, grad_sum, _, max_abs_z = _kernel.loss_grad_sums(X, y, w)
-    if not (np.isfinite(loss_sum) and np.isfinite(max_abs_z) and np.isfinite(grad_sum).all()):
+    if not (
+        np.isfinite(loss_sum) and np.isfinite(max_abs_z) and np.isfinite(grad_sum).all()
+    ):
         diagnose_nonfinite(X, w=w)
     return float(loss_sum), grad_sum
 

@@ -34,10 +34,10 @@ def make_data(n=400, d=5, separable=False, rng=None):
     n, d : int
         Number of examples (>= 1) and of features (>= 1).
     separable : bool, default False
-        If True, ``y = 1[X w_true > 0]``: the hyperplane ``w_true`` separates the classes
-        perfectly (with probability 1 every margin is non-zero). If False, labels are drawn
-        from ``Bernoulli(sigmoid(X w_true + noise))`` with Gaussian logit noise of standard
-        deviation 0.5, so the classes overlap.
+        If True, ``y = 1[X w_true > 0]``: the hyperplane ``w_true`` separates the
+        classes perfectly (with probability 1 every margin is non-zero). If False,
+        labels are drawn from ``Bernoulli(sigmoid(X w_true + noise))`` with Gaussian
+        logit noise of standard deviation 0.5, so the classes overlap.
     rng : None, int or numpy.random.Generator
         Seed or generator. None means seed 0, so ``make_data()`` is reproducible.
 
@@ -48,7 +48,11 @@ def make_data(n=400, d=5, separable=False, rng=None):
     w_true : ndarray of shape (d,), standard normal
     """
     for name, value in (("n", n), ("d", d)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or value < 1
+        ):
             raise ValueError(f"{name} must be a positive integer; got {value!r}.")
     gen = _generator(rng)
     X = gen.standard_normal((n, d))

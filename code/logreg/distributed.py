@@ -1,8 +1,8 @@
 r"""Loss, gradient, HVP and Newton-CG with the rows on a Dask cluster.
 
-``X`` is a ``dask.array`` chunked by rows only (every chunk holds all the columns) and ``y`` a
-1-D array with the same row chunks. Each row block stays on the worker that holds it; a task
-per block runs the *same* per-block sums as the single-machine package
+``X`` is a ``dask.array`` chunked by rows only (every chunk holds all the columns) and
+``y`` a 1-D array with the same row chunks. Each row block stays on the worker that
+holds it; a task per block runs the *same* per-block sums as the single-machine package
 (:mod:`logreg.blocks`, :mod:`logreg._kernel`) and sends back only what the sums need:
 
 =====================  ==========================  ====================================
@@ -14,9 +14,10 @@ Hessian                d x d floats                 iteration (Newton)
 line-search loss       1 float                      trial step
 =====================  ==========================  ====================================
 
-The per-block state that later tasks need (``z = X_b w``, the Hessian weights ``h_b`` and
-``X_b p``) is kept on the worker as the result of a task and referenced by its future, so it
-never crosses the network. The solver loop is :func:`logreg.optimize._minimize`, shared with
+The per-block state that later tasks need (``z = X_b w``, the Hessian weights ``h_b``
+and ``X_b p``) is kept on the worker as the result of a task and referenced by its
+future, so it never crosses the network. The solver loop is
+:func:`logreg.optimize._minimize`, shared with
 :func:`logreg.fit`: only where the sums are computed differs.
 
 On a real cluster nothing here changes; only the client does:
@@ -31,10 +32,16 @@ from . import _kernel
 from ._validate import as_labels, as_nonnegative_float, as_positive_float, as_vector
 from .optimize import DEFAULT_MAX_ITER, METHODS, FitResult, _minimize, _Problem
 
-__all__ = ["DaskProblem", "distributed_loss_and_grad", "distributed_hvp", "distributed_fit"]
+__all__ = [
+    "DaskProblem",
+    "distributed_loss_and_grad",
+    "distributed_hvp",
+    "distributed_fit",
+]
 
 
-# --- tasks that run on the workers (module-level functions, so they pickle by reference) --
+# --- tasks that run on the workers (module-level functions, so they pickle by
+# reference) --
 
 
 def _task_sums(Xb, yb, w, hess, keep_weights):
@@ -63,7 +70,11 @@ def _task_hvp_at(Xb, yb, w, v):
 
 
 def _task_direction(Xb, state, p):
-    return {"z": state["z"], "s": state["s"], "Xp": np.asarray(Xb, dtype=np.float64) @ p}
+    return {
+        "z": state["z"],
+        "s": state["s"],
+        "Xp": np.asarray(Xb, dtype=np.float64) @ p,
+    }
 
 
 def _task_loss_along(line, alpha):
@@ -75,7 +86,8 @@ def _task_all_finite(Xb):
     return bool(np.isfinite(Xb).all())
 
 
-# --- the client side ----------------------------------------------------------------------
+# --- the client side
+# ----------------------------------------------------------------------
 
 
 def _get_client(client):
@@ -97,9 +109,13 @@ def _row_blocks(X, y):
     import dask.array as da
 
     if not isinstance(X, da.Array):
-        raise TypeError(f"X must be a dask.array.Array chunked by rows; got {type(X).__name__}.")
+        raise TypeError(
+            f"X must be a dask.array.Array chunked by rows; got {type(X).__name__}."
+        )
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D with shape (n_samples, n_features); got shape {X.shape}.")
+        raise ValueError(
+            f"X must be 2-D with shape (n_samples, n_features); got shape {X.shape}."
+        )
     if X.numblocks[1] != 1:
         raise ValueError(
             f"X must be chunked by rows only (each chunk holding all {X.shape[1]} columns); "
@@ -112,7 +128,9 @@ def _row_blocks(X, y):
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D with shape (n_samples,); got shape {y.shape}.")
     if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y has {y.shape[0]} labels but X has {X.shape[0]} rows; they must match.")
+        raise ValueError(
+            f"y has {y.shape[0]} labels but X has {X.shape[0]} rows; they must match."
+        )
     if y.chunks[0] != X.chunks[0]:
         y = y.rechunk((X.chunks[0],))
     return list(X.to_delayed()[:, 0]), list(y.to_delayed())
@@ -135,7 +153,12 @@ class DaskProblem(_Problem):
 
     def close(self):
         """Release the blocks and the per-block state held on the workers."""
-        for group in (self.X_blocks, self.y_blocks, self.states or [], self.lines or []):
+        for group in (
+            self.X_blocks,
+            self.y_blocks,
+            self.states or [],
+            self.lines or [],
+        ):
             for fut in group:
                 fut.release()
         self.states = self.lines = None
@@ -146,7 +169,9 @@ class DaskProblem(_Problem):
             c.submit(_task_sums, xb, yb, w, hess, keep_weights, pure=False)
             for xb, yb in zip(self.X_blocks, self.y_blocks)
         ]
-        parts = c.gather([c.submit(_task_pick_sums, st, pure=False) for st in self.states])
+        parts = c.gather(
+            [c.submit(_task_pick_sums, st, pure=False) for st in self.states]
+        )
         loss_sum = sum(p[0] for p in parts)
         grad_sum = sum(p[1] for p in parts)
         max_t = max(p[2] for p in parts)
@@ -158,8 +183,12 @@ class DaskProblem(_Problem):
     def hvp_sum(self, v):
         c = self.client
         return sum(
-            c.gather([c.submit(_task_hvp_sum, xb, st, v, pure=False)
-                      for xb, st in zip(self.X_blocks, self.states)])
+            c.gather(
+                [
+                    c.submit(_task_hvp_sum, xb, st, v, pure=False)
+                    for xb, st in zip(self.X_blocks, self.states)
+                ]
+            )
         )
 
     def set_direction(self, p):
@@ -171,11 +200,17 @@ class DaskProblem(_Problem):
 
     def loss_sum_along(self, alpha):
         c = self.client
-        return sum(c.gather([c.submit(_task_loss_along, ln, alpha, pure=False) for ln in self.lines]))
+        return sum(
+            c.gather(
+                [c.submit(_task_loss_along, ln, alpha, pure=False) for ln in self.lines]
+            )
+        )
 
     def diagnose(self, w):
         c = self.client
-        finite = c.gather([c.submit(_task_all_finite, xb, pure=False) for xb in self.X_blocks])
+        finite = c.gather(
+            [c.submit(_task_all_finite, xb, pure=False) for xb in self.X_blocks]
+        )
         if not all(finite):
             raise ValueError(
                 f"X must be finite; row block {finite.index(False)} has NaN or infinite entries."
@@ -204,10 +239,12 @@ def distributed_hvp(X, y, w, v, *, l2=0.0, client=None):
         w = as_vector(w, problem.d, "w")
         v = as_vector(v, problem.d, "v")
         c = problem.client
-        parts = c.gather([
-            c.submit(_task_hvp_at, xb, yb, w, v, pure=False)
-            for xb, yb in zip(problem.X_blocks, problem.y_blocks)
-        ])
+        parts = c.gather(
+            [
+                c.submit(_task_hvp_at, xb, yb, w, v, pure=False)
+                for xb, yb in zip(problem.X_blocks, problem.y_blocks)
+            ]
+        )
         out = sum(parts) / problem.n + problem.pen * v
         if not np.isfinite(out).all():
             problem.diagnose(w)
@@ -216,11 +253,13 @@ def distributed_hvp(X, y, w, v, *, l2=0.0, client=None):
     return out
 
 
-def distributed_fit(X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, w0=None,
-                    client=None):
+def distributed_fit(
+    X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, w0=None, client=None
+):
     """:func:`logreg.fit` with the rows on a Dask cluster: the same solver loop, the same
-    result type. ``method="newton-cg"`` (default) ships O(d) per CG step; ``"newton"`` ships
-    a d-by-d Hessian per block per iteration; ``"gd"`` is not offered here because its step
+    result type. ``method="newton-cg"`` (default) ships O(d) per CG step; ``"newton"``
+    ships a d-by-d Hessian per block per iteration; ``"gd"`` is not offered here because
+    its step
     needs lambda_max(X^T X), which would cost an extra distributed pass."""
     if method not in ("newton", "newton-cg"):
         raise ValueError(

@@ -6,10 +6,11 @@ For a smooth ``f`` and step ``h`` along coordinate ``j``::
     complex:  Im f(w + i h e_j) / h                    error ~ h^2 |f'''| / 6  (no subtraction)
 
 with ``u = 2**-53`` the unit round-off. The central difference's error is smallest near
-``h* = (3 u |f| / |f'''|)**(1/3)``, about ``EPS**(1/3) ~ 6e-6`` times the scale of ``w`` when
-``f`` and its derivatives are of order 1: that is the step SciPy's ``approx_derivative``
-uses and :func:`check_grad` uses by default. The complex step has no subtraction, so ``h`` can
-be as small as 1e-20 and the result is exact to round-off, provided ``f`` is complex-analytic.
+``h* = (3 u |f| / |f'''|)**(1/3)``, about ``EPS**(1/3) ~ 6e-6`` times the scale of ``w``
+when ``f`` and its derivatives are of order 1: that is the step SciPy's
+``approx_derivative`` uses and :func:`check_grad` uses by default. The complex step has
+no subtraction, so ``h`` can be as small as 1e-20 and the result is exact to round-off,
+provided ``f`` is complex-analytic.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ import numpy as np
 
 from ._validate import _as_float, _asarray, as_positive_float
 
-__all__ = ["numerical_grad", "check_grad", "complex_step_grad", "central_difference_step"]
+__all__ = [
+    "numerical_grad",
+    "check_grad",
+    "complex_step_grad",
+    "central_difference_step",
+]
 
 EPS = np.finfo(np.float64).eps
 
@@ -39,10 +45,14 @@ def _real_value(f, x, where: str) -> float:
     if arr.ndim != 0 and arr.size != 1:
         raise ValueError(f"f must return a scalar; got shape {arr.shape} at {where}.")
     if arr.dtype.kind == "c":
-        raise TypeError(f"f must return a real number for a real argument; got {value!r} at {where}.")
+        raise TypeError(
+            f"f must return a real number for a real argument; got {value!r} at {where}."
+        )
     value = float(arr.reshape(()))
     if not np.isfinite(value):
-        raise ValueError(f"f returned {value} at {where}; the finite difference needs finite values.")
+        raise ValueError(
+            f"f returned {value} at {where}; the finite difference needs finite values."
+        )
     return value
 
 
@@ -55,7 +65,8 @@ def numerical_grad(f, w, eps=1e-5):
         ``f(w) -> float``.
     w : array_like of shape (d,)
     eps : float, default 1e-5
-        Step, positive and finite. The error is about ``eps**2 |f'''| / 6 + u |f| / eps``.
+        Step, positive and finite. The error is about ``eps**2 |f'''| / 6 + u |f| /
+        eps``.
 
     Returns
     -------
@@ -79,8 +90,8 @@ def numerical_grad(f, w, eps=1e-5):
 def central_difference_step(w) -> np.ndarray:
     """SciPy's relative step for central differences: ``EPS**(1/3) * max(1, |w_j|)``.
 
-    Each step is then made exactly representable, ``h = (w + h) - w``, so that the divisor is
-    the distance actually travelled.
+    Each step is then made exactly representable, ``h = (w + h) - w``, so that the
+    divisor is the distance actually travelled.
     """
     w = _as_point(w)
     h = EPS ** (1.0 / 3.0) * np.maximum(1.0, np.abs(w))
@@ -95,19 +106,21 @@ def check_grad(f, grad, w, eps=None):
     f : callable
         ``f(w) -> float``.
     grad : callable or array_like
-        ``grad(w) -> ndarray of shape (d,)``, or the gradient already evaluated at ``w``.
+        ``grad(w) -> ndarray of shape (d,)``, or the gradient already evaluated at
+        ``w``.
     w : array_like of shape (d,)
     eps : float or None, default None
         Absolute step for every coordinate. None uses :func:`central_difference_step`,
-        ``EPS**(1/3) * max(1, |w_j|)``, which approximately balances truncation and round-off.
+        ``EPS**(1/3) * max(1, |w_j|)``, which approximately balances truncation and
+        round-off.
 
     Returns
     -------
     float
         ``max_j |g_j - g_num_j| / max(1, |g_num_j|)``: an absolute error for small
-        components and a relative one for large ones (SciPy's ``check_derivative`` metric).
-        For a correct gradient of a well-scaled ``f`` expect about 1e-10 or less; a wrong
-        gradient typically gives 1e-2 or more.
+        components and a relative one for large ones (SciPy's ``check_derivative``
+        metric). For a correct gradient of a well-scaled ``f`` expect about 1e-10 or
+        less; a wrong gradient typically gives 1e-2 or more.
     """
     w = _as_point(w)
     g = grad(w) if callable(grad) else grad
@@ -136,9 +149,10 @@ def complex_step_grad(f, w, h=1e-20):
     Parameters
     ----------
     f : callable
-        Must be complex-analytic in each coordinate: built from ``+ - * /``, ``exp``, ``log``,
-        ``log1p`` and the like, with no ``abs``, ``max``, comparisons on the imaginary part,
-        ``np.real`` casts or conjugation (``w @ w``, not ``np.vdot(w, w)``).
+        Must be complex-analytic in each coordinate: built from ``+ - * /``, ``exp``,
+        ``log``, ``log1p`` and the like, with no ``abs``, ``max``, comparisons on the
+        imaginary part, ``np.real`` casts or conjugation (``w @ w``, not ``np.vdot(w,
+        w)``).
         :func:`logreg.loss.logreg_loss` qualifies.
     w : array_like of shape (d,)
         Real point.
@@ -152,8 +166,8 @@ def complex_step_grad(f, w, h=1e-20):
     Raises
     ------
     TypeError
-        If ``f`` returns a real number for a complex argument (it discarded the imaginary
-        part, so the result would be a silent zero gradient).
+        If ``f`` returns a real number for a complex argument (it discarded the
+        imaginary part, so the result would be a silent zero gradient).
     """
     w = _as_point(w)
     h = as_positive_float(h, "h")
@@ -173,6 +187,8 @@ def complex_step_grad(f, w, h=1e-20):
             )
         value = complex(value.reshape(()))
         if not (np.isfinite(value.real) and np.isfinite(value.imag)):
-            raise ValueError(f"f returned {value} at w + i*h*e_{j}; expected a finite value.")
+            raise ValueError(
+                f"f returned {value} at w + i*h*e_{j}; expected a finite value."
+            )
         g[j] = value.imag / h
     return g

@@ -1,17 +1,17 @@
 r"""Loss, gradient, Hessian-vector product and Hessian of L2-regularized logistic regression.
 
-With ``X`` of shape (n, d), labels ``y`` in {0, 1} of shape (n,), weights ``w`` of shape (d,),
-logits ``z = X @ w``, probabilities ``p = sigmoid(z)`` and ``lam = l2``::
+With ``X`` of shape (n, d), labels ``y`` in {0, 1} of shape (n,), weights ``w`` of shape
+(d,), logits ``z = X @ w``, probabilities ``p = sigmoid(z)`` and ``lam = l2``::
 
     loss     = 1/n * sum_i [softplus(z_i) - y_i z_i] + lam/2 * ||w||^2
     gradient = 1/n * X.T @ (p - y) + lam * w                   shape (d,), the shape of w
     hvp      = 1/n * X.T @ (s * (X @ v)) + lam * v,   s = p (1 - p)
     hessian  = 1/n * X.T @ diag(s) @ X + lam * I               shape (d, d)
 
-The loss is computed from the logits, never as ``log`` of a clipped probability; ``p - y`` and
-``p (1 - p)`` are computed without cancellation (see :mod:`logreg.stable`). The sums over rows
-run block by block (:mod:`logreg._kernel`), so a call reads ``X`` once and allocates no
-temporary of size n-by-d.
+The loss is computed from the logits, never as ``log`` of a clipped probability; ``p -
+y`` and ``p (1 - p)`` are computed without cancellation (see :mod:`logreg.stable`). The
+sums over rows run block by block (:mod:`logreg._kernel`), so a call reads ``X`` once
+and allocates no temporary of size n-by-d.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from ._validate import (
 )
 from .stable import per_example_loss, softplus
 
-_quiet = np.errstate(over="ignore", invalid="ignore")  # results are checked, then diagnosed
+# Overflow and invalid operations are not warned about: results are checked, then diagnosed.
+_quiet = np.errstate(over="ignore", invalid="ignore")
 
 __all__ = [
     "bce_loss",
@@ -74,12 +75,14 @@ def bce_loss(y, p, *, eps=1e-12):
 
     Notes
     -----
-    Prefer :func:`bce_with_logits` whenever the logits are available. Clipping has two costs:
+    Prefer :func:`bce_with_logits` whenever the logits are available. Clipping has two
+    costs:
 
-    * A confidently wrong example contributes at most ``-log(eps)`` (27.6 for ``eps=1e-12``)
-      instead of its true loss, which grows like ``|z|``: the loss is biased low.
-    * Once ``p`` is clipped, the loss no longer depends on ``z`` there, so its gradient with
-      respect to ``z`` is 0 exactly where the example most needs correcting.
+    * A confidently wrong example contributes at most ``-log(eps)`` (27.6 for
+      ``eps=1e-12``) instead of its true loss, which grows like ``|z|``: the loss is
+      biased low.
+    * Once ``p`` is clipped, the loss no longer depends on ``z`` there, so its gradient
+      with respect to ``z`` is 0 exactly where the example most needs correcting.
 
     And information is already lost before clipping: ``sigmoid(z)`` rounds to 1 for
     ``z > 36.7``, so ``1 - p`` cannot tell ``z = 40`` from ``z = 400``.
@@ -115,8 +118,9 @@ def bce_with_logits(y, z):
     Returns
     -------
     float
-        Each term is ``softplus(t)`` with ``t = z`` for ``y = 0`` and ``t = -z`` for ``y = 1``
-        (:func:`logreg.stable.per_example_loss`), so no ``log(1 - p)`` is ever formed.
+        Each term is ``softplus(t)`` with ``t = z`` for ``y = 0`` and ``t = -z`` for ``y
+        = 1`` (:func:`logreg.stable.per_example_loss`), so no ``log(1 - p)`` is ever
+        formed.
     """
     y = as_labels(y, name="y")
     z = _as_float(_asarray(z, "z"), "z")
@@ -156,8 +160,8 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0):
     Raises
     ------
     ValueError, TypeError
-        On bad shapes, labels, non-finite ``w`` or ``l2``, and (diagnosed after the fact) on
-        NaN or inf in ``X``.
+        On bad shapes, labels, non-finite ``w`` or ``l2``, and (diagnosed after the
+        fact) on NaN or inf in ``X``.
 
     Examples
     --------
@@ -186,10 +190,10 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0):
 def logreg_loss(X, y, w, *, l2=0.0):
     """Mean log-loss only; accepts a complex ``w`` for complex-step differentiation.
 
-    For real ``w`` this is ``logreg_loss_and_grad(X, y, w, l2=l2)[0]`` without the gradient's
-    pass. For complex ``w`` it evaluates the same formula with every operation analytic
-    (branches chosen by the real part, ``w @ w`` not ``|w|^2``), so that
-    ``Im(loss(w + i h e_j)) / h`` is the j-th partial derivative.
+    For real ``w`` this is ``logreg_loss_and_grad(X, y, w, l2=l2)[0]`` without the
+    gradient's pass. For complex ``w`` it evaluates the same formula with every
+    operation analytic (branches chosen by the real part, ``w @ w`` not ``|w|^2``), so
+    that ``Im(loss(w + i h e_j)) / h`` is the j-th partial derivative.
     """
     X = as_matrix(X)
     n, d = X.shape
@@ -219,7 +223,8 @@ def hvp(X, y, w, v, *, l2=0.0):
     ----------
     X : array_like of shape (n_samples, n_features)
     y : array_like of shape (n_samples,)
-        Labels 0 or 1. (The Hessian does not depend on ``y``; it is validated for a uniform API.)
+        Labels 0 or 1. (The Hessian does not depend on ``y``; it is validated for a
+        uniform API.)
     w : array_like of shape (n_features,)
         Point at which the Hessian is taken.
     v : array_like of shape (n_features,)
@@ -247,7 +252,8 @@ def hessian(X, y, w, *, l2=0.0):
     """The explicit Hessian ``X.T @ diag(s) @ X / n + l2 I`` (d-by-d; for small d and checks).
 
     Costs O(n d^2) time and O(d^2) memory; prefer :func:`hvp` inside iterative solvers.
-    Built with a symmetric rank-k update (BLAS ``syrk``), so the result is exactly symmetric.
+    Built with a symmetric rank-k update (BLAS ``syrk``), so the result is exactly
+    symmetric.
     """
     X, y, w, l2 = _check_inputs(X, y, w, l2)
     H = _kernel.hessian_sum(X, y, w) / X.shape[0]

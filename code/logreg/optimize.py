@@ -1,17 +1,18 @@
 r"""Solvers for ``min_w L(w) = mean log-loss + (l2/2) ||w||^2``.
 
-* ``"gd"``: ``w <- w - grad / L`` with ``L = lambda_max(X^T X) / (4n) + l2``, the bound on the
-  Hessian from ``p (1 - p) <= 1/4``. Linear convergence; O(n d) per iteration.
+* ``"gd"``: ``w <- w - grad / L`` with ``L = lambda_max(X^T X) / (4n) + l2``, the bound
+  on the Hessian from ``p (1 - p) <= 1/4``. Linear convergence; O(n d) per iteration.
 * ``"newton"``: ``H p = -grad`` solved by Cholesky (never an explicit inverse), then a
-  backtracking (Armijo) line search. Quadratic convergence near the optimum; O(n d^2 + d^3)
-  per iteration. Gradient and Hessian come from one pass over ``X``.
-* ``"newton-cg"``: the Newton system solved inexactly by conjugate gradients on Hessian-vector
-  products, never forming the d-by-d matrix: O(n d) per CG step.
+  backtracking (Armijo) line search. Quadratic convergence near the optimum; O(n d^2 +
+  d^3) per iteration. Gradient and Hessian come from one pass over ``X``.
+* ``"newton-cg"``: the Newton system solved inexactly by conjugate gradients on
+  Hessian-vector products, never forming the d-by-d matrix: O(n d) per CG step.
 
 On linearly separable data with ``l2 = 0`` the infimum (0) is not attained. Every solver
-tests, for free at each iterate, whether ``w`` already classifies every example correctly
-with a positive margin; if so, scaling ``w`` up lowers the loss forever, so the solver stops,
-returns that finite ``w`` with ``converged=False`` and warns with :class:`SeparableDataWarning`.
+tests, for free at each iterate, whether ``w`` already classifies every example
+correctly with a positive margin; if so, scaling ``w`` up lowers the loss forever, so
+the solver stops, returns that finite ``w`` with ``converged=False`` and warns with
+:class:`SeparableDataWarning`.
 """
 
 from __future__ import annotations
@@ -61,14 +62,14 @@ class FitResult:
     converged : bool
         True only if ``grad_norm <= tol``.
     history : dict of ndarray
-        ``"loss"``, ``"grad_norm"`` and ``"time"`` (seconds since the start) at every iterate,
-        the starting point included, so each has ``n_iter + 1`` entries.
+        ``"loss"``, ``"grad_norm"`` and ``"time"`` (seconds since the start) at every
+        iterate, the starting point included, so each has ``n_iter + 1`` entries.
     method : str
     message : str
         Why the solver stopped.
     intercept : float
-        The fitted intercept ``b`` (0.0 unless ``fit(..., fit_intercept=True)``); predictions
-        are ``sigmoid(X @ w + intercept)``.
+        The fitted intercept ``b`` (0.0 unless ``fit(..., fit_intercept=True)``);
+        predictions are ``sigmoid(X @ w + intercept)``.
     """
 
     w: np.ndarray
@@ -103,8 +104,8 @@ def smoothness_constant(X, l2=0.0) -> float:
 def gd_step(X, y, w, lr, *, l2=0.0):
     """One gradient-descent step ``w - lr * grad L(w)``; returns the new weights.
 
-    ``lr`` must be positive and finite. With ``lr <= 1 / smoothness_constant(X, l2)`` the
-    loss cannot increase (descent lemma).
+    ``lr`` must be positive and finite. With ``lr <= 1 / smoothness_constant(X, l2)``
+    the loss cannot increase (descent lemma).
     """
     lr = as_positive_float(lr, "lr")
     X = as_matrix(X)
@@ -117,7 +118,8 @@ class _Problem:
     """The objective ``mean loss + l2/2 ||w||^2`` on top of four sums over examples.
 
     Subclasses say where the rows live by implementing the sums; everything the solvers
-    do with them (means, the penalty, the line search, CG) is written once, here and below.
+    do with them (means, the penalty, the line search, CG) is written once, here and
+    below.
     :class:`_LocalProblem` keeps the rows in one array; :mod:`logreg.distributed` keeps them
     in blocks on a Dask cluster.
     """
@@ -128,7 +130,8 @@ class _Problem:
     #: intercept column
     pen: float | np.ndarray
 
-    # --- sums over examples (subclasses) -------------------------------------------------
+    # --- sums over examples (subclasses)
+    # -------------------------------------------------
     def sums(self, w, *, hess: bool, keep_weights: bool):
         """``(loss_sum, grad_sum, max_t, hess_sum or None)`` at ``w``; remember ``z = X w``
         (and the Hessian weights when ``keep_weights``) for the calls below."""
@@ -147,11 +150,16 @@ class _Problem:
         raise NotImplementedError
 
     def diagnose(self, w):
-        raise ValueError("the objective is not finite at w; check the data for NaN or inf.")
+        raise ValueError(
+            "the objective is not finite at w; check the data for NaN or inf."
+        )
 
-    # --- the objective (shared) ----------------------------------------------------------
+    # --- the objective (shared)
+    # ----------------------------------------------------------
     def evaluate(self, w, *, hess=False, keep_weights=False):
-        loss_sum, grad_sum, max_t, H = self.sums(w, hess=hess, keep_weights=keep_weights)
+        loss_sum, grad_sum, max_t, H = self.sums(
+            w, hess=hess, keep_weights=keep_weights
+        )
         n, pen = self.n, self.pen
         loss = loss_sum / n + 0.5 * float(w @ (pen * w))
         grad = grad_sum / n + pen * w
@@ -167,7 +175,9 @@ class _Problem:
 
     def along(self, w, p, alpha):
         w_new = w + alpha * p
-        return self.loss_sum_along(alpha) / self.n + 0.5 * float(w_new @ (self.pen * w_new))
+        return self.loss_sum_along(alpha) / self.n + 0.5 * float(
+            w_new @ (self.pen * w_new)
+        )
 
 
 class _LocalProblem(_Problem):
@@ -187,7 +197,11 @@ class _LocalProblem(_Problem):
         if keep_weights and self.h is None:
             self.h = np.empty(self.n)
         return _kernel.full_pass(
-            self.X, self.y, w, want_hess=hess, z_out=self.z,
+            self.X,
+            self.y,
+            w,
+            want_hess=hess,
+            z_out=self.z,
             h_out=self.h if keep_weights else None,
         )
 
@@ -207,15 +221,16 @@ class _LocalProblem(_Problem):
 def _armijo(obj, w, loss, grad, p, max_halvings=60):
     """Backtracking (Armijo) line search from ``alpha = 1``; ``(alpha, loss)`` or ``(None, loss)``.
 
-    The trial losses reuse ``z = X w`` and ``X p``: one pass over X per line search, however
-    many halvings it takes.
+    The trial losses reuse ``z = X w`` and ``X p``: one pass over X per line search,
+    however many halvings it takes.
     """
     slope = float(grad @ p)
     if slope >= 0:
         return None, loss
     obj.set_direction(p)
     alpha = 1.0
-    slack = 8 * np.finfo(float).eps * abs(loss)  # accept steps whose decrease is round-off
+    # accept steps whose decrease is lost in round-off (near the optimum)
+    slack = 8 * np.finfo(float).eps * abs(loss)
     for _ in range(max_halvings):
         trial = obj.along(w, p, alpha)
         if trial <= loss + 1e-4 * alpha * slope + slack:
@@ -230,7 +245,9 @@ def _newton_direction(H, grad):
     scale = max(float(np.trace(H)) / H.shape[0], np.finfo(float).tiny)
     for _ in range(20):
         try:
-            c = cho_factor(H + shift * np.eye(H.shape[0]), lower=False, check_finite=False)
+            c = cho_factor(
+                H + shift * np.eye(H.shape[0]), lower=False, check_finite=False
+            )
             return cho_solve(c, -grad, check_finite=False)
         except LinAlgError:
             shift = scale * 1e-12 if shift == 0.0 else shift * 100
@@ -240,9 +257,9 @@ def _newton_direction(H, grad):
 def _cg_direction(obj, grad, max_cg):
     """Truncated conjugate gradients on ``H p = -grad``, using only Hessian-vector products.
 
-    Stops when the residual is below ``eta * ||grad||`` with the forcing term
-    ``eta = min(0.5, sqrt(||grad||))`` (superlinear convergence, Nocedal & Wright sec. 7.1),
-    or when a direction of (numerically) zero curvature appears.
+    Stops when the residual is below ``eta * ||grad||`` with the forcing term ``eta =
+    min(0.5, sqrt(||grad||))`` (superlinear convergence, Nocedal & Wright sec. 7.1), or
+    when a direction of (numerically) zero curvature appears.
     """
     g_norm = float(np.linalg.norm(grad))
     tol = min(0.5, np.sqrt(g_norm)) * g_norm
@@ -266,8 +283,17 @@ def _cg_direction(obj, grad, max_cg):
     return p if np.any(p) else -grad
 
 
-def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None,
-        fit_intercept=False):
+def fit(
+    X,
+    y,
+    *,
+    method="newton",
+    l2=0.0,
+    tol=1e-8,
+    max_iter=None,
+    w0=None,
+    fit_intercept=False,
+):
     """Minimize mean log-loss + (l2/2)||w||^2, optionally with an unpenalized intercept.
 
     Parameters
@@ -285,10 +311,10 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None,
     w0 : array_like of shape (n_features,), optional
         Starting point; zeros by default (the intercept, if fitted, starts at 0).
     fit_intercept : bool, default False
-        If True, fit ``z = X w + b`` with the intercept ``b`` not penalized (the usual choice:
-        penalizing it would pull the mean prediction away from the base rate). Implemented as
-        a column of ones appended to a copy of ``X`` with a zero penalty on its coefficient.
-        Requires both classes in ``y``.
+        If True, fit ``z = X w + b`` with the intercept ``b`` not penalized (the usual
+        choice: penalizing it would pull the mean prediction away from the base rate).
+        Implemented as a column of ones appended to a copy of ``X`` with a zero penalty
+        on its coefficient. Requires both classes in ``y``.
 
     Returns
     -------
@@ -299,11 +325,13 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None,
     SeparableDataWarning
         If ``l2 = 0`` and no minimizer exists: an iterate separates the data (complete
         separation, detected for free), or the fit ends with saturated predictions (some
-        ``|z_i| >= 15``) or without converging and :func:`logreg.separation` finds complete or
-        quasi-complete separation. ``converged`` is then False.
+        ``|z_i| >= 15``) or without converging and :func:`logreg.separation` finds
+        complete or quasi-complete separation. ``converged`` is then False.
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}.")
+        raise ValueError(
+            f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}."
+        )
     X = as_matrix(X)
     n, d = X.shape
     y = as_labels(y, n)
@@ -311,7 +339,11 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None,
     tol = as_positive_float(tol, "tol")
     if max_iter is None:
         max_iter = DEFAULT_MAX_ITER[method]
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+    if (
+        isinstance(max_iter, bool)
+        or not isinstance(max_iter, (int, np.integer))
+        or max_iter < 0
+    ):
         raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
     w = np.zeros(d) if w0 is None else as_vector(w0, d, "w0").copy()
 
@@ -337,15 +369,17 @@ def fit(X, y, *, method="newton", l2=0.0, tol=1e-8, max_iter=None, w0=None,
     return result
 
 
-#: |z| beyond which an example's loss term is below 3e-7: a fit that drives examples this far
-#: may be chasing a (quasi-)separating direction rather than approaching a minimizer.
+#: |z| beyond which an example's loss term is below 3e-7: a fit that drives examples
+#: this far may be chasing a (quasi-)separating direction rather than approaching a
+#: minimizer.
 _SATURATED_LOGIT = 15.0
 _SEPARABLE = "the data are linearly separable"
 
 
 def _check_quasi_separation(X, y, result):
     """With l2 = 0, a small gradient does not prove a minimizer exists: on quasi-separated
-    data the gradient tends to 0 as ||w|| -> infinity. Decide with the LP test when the fit
+    data the gradient tends to 0 as ||w|| -> infinity. Decide with the LP test when the
+    fit
     ended with saturated examples or without converging, and correct the result."""
     from .separation import separation
 

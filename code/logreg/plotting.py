@@ -1,7 +1,7 @@
 """Matplotlib style shared by the book's figures.
 
-Figures get an opaque white background so they stay readable when the book is read in dark
-mode (a transparent PNG shows black axes on a black page).
+Figures get an opaque white background so they stay readable when the book is read in
+dark mode (a transparent PNG shows black axes on a black page).
 """
 
 from __future__ import annotations

@@ -1,16 +1,17 @@
 r"""Does a finite maximum-likelihood estimate exist? Two linear programs decide it.
 
-With signed labels ``t_i = 2 y_i - 1`` and margins ``m_i(w) = t_i x_i^T w``, Albert and Anderson
-(1984) showed that the unpenalized logistic loss has a minimizer exactly when the data
-*overlap*, that is when neither of these holds:
+With signed labels ``t_i = 2 y_i - 1`` and margins ``m_i(w) = t_i x_i^T w``, Albert and
+Anderson (1984) showed that the unpenalized logistic loss has a minimizer exactly when
+the data *overlap*, that is when neither of these holds:
 
 * **complete separation**: some ``w`` has every margin ``m_i(w) > 0``;
-* **quasi-complete separation**: some ``w != 0`` has every margin ``m_i(w) >= 0``, with at least
-  one margin positive (some examples sit on the separating hyperplane, with both labels).
+* **quasi-complete separation**: some ``w != 0`` has every margin ``m_i(w) >= 0``, with
+  at least one margin positive (some examples sit on the separating hyperplane, with
+  both labels).
 
-In both cases the loss decreases forever along ``w`` (each positive margin's term goes to 0, the
-others stay constant), so the weights run to infinity. Each case is one linear program over the
-box ``-1 <= w_j <= 1`` (the box only fixes the scale):
+In both cases the loss decreases forever along ``w`` (each positive margin's term goes
+to 0, the others stay constant), so the weights run to infinity. Each case is one linear
+program over the box ``-1 <= w_j <= 1`` (the box only fixes the scale):
 
 * complete: maximize ``gamma`` subject to ``m_i(w) >= gamma`` (and ``gamma <= 1``);
   complete separation iff ``gamma* > 0``;
@@ -67,15 +68,15 @@ def separation(X, y) -> Separation:
     Notes
     -----
     Two LPs with ``scipy.optimize.linprog`` (HiGHS), each with d (+1) variables and n
-    constraints. A margin counts as positive when it exceeds ``1e-9 * max_i ||x_i||_1`` (the
-    largest margin possible in the box), which guards against the LP solver's tolerances.
-    Cost: an n-by-d copy of the signed rows and two LP solves; meant for diagnosis, not for
-    every iteration.
+    constraints. A margin counts as positive when it exceeds ``1e-9 * max_i ||x_i||_1``
+    (the largest margin possible in the box), which guards against the LP solver's
+    tolerances. Cost: an n-by-d copy of the signed rows and two LP solves; meant for
+    diagnosis, not for every iteration.
 
     References
     ----------
-    A. Albert and J. A. Anderson, "On the existence of maximum likelihood estimates in logistic
-    regression models", Biometrika 71(1), 1984.
+    A. Albert and J. A. Anderson, "On the existence of maximum likelihood estimates in
+    logistic regression models", Biometrika 71(1), 1984.
     """
     from scipy.optimize import linprog
 
@@ -105,7 +106,9 @@ def separation(X, y) -> Separation:
             return Separation("complete", w, 0)
 
     # quasi-complete: max sum(A w) s.t. A w >= 0
-    res = linprog(c=-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(n), bounds=box, method="highs")
+    res = linprog(
+        c=-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(n), bounds=box, method="highs"
+    )
     if res.status == 0 and -res.fun > tol:
         w = res.x
         margins = A @ w

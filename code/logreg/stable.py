@@ -1,7 +1,8 @@
 r"""Numerically stable scalar functions of the logit ``z``.
 
-Every function here evaluates a single ``e = exp(-|z|)``, which lies in ``[0, 1]`` and so can
-neither overflow nor lose the information that ``1 + exp(-z)`` loses for large ``|z|``:
+Every function here evaluates a single ``e = exp(-|z|)``, which lies in ``[0, 1]`` and
+so can neither overflow nor lose the information that ``1 + exp(-z)`` loses for large
+``|z|``:
 
 ==================  =====================================  =====================================
 quantity            formula                                stable form, e = exp(-|z|)
@@ -14,18 +15,20 @@ gradient weight     p - y                                  (1 - 2y) * sigmoid(t)
 Hessian weight      p (1 - p)                              e / (1 + e)**2
 ==================  =====================================  =====================================
 
-The per-example loss, gradient weight and Hessian weight are written in terms of the *signed
-margin* ``t = (1 - 2y) z``, so that ``1 - p`` and ``log(1 - p)`` are never formed by
-subtraction: for ``z > 37``, ``p`` rounds to 1 and the textbook ``1 - p`` is exactly 0.
+The per-example loss, gradient weight and Hessian weight are written in terms of the
+*signed margin* ``t = (1 - 2y) z``, so that ``1 - p`` and ``log(1 - p)`` are never
+formed by subtraction: for ``z > 37``, ``p`` rounds to 1 and the textbook ``1 - p`` is
+exactly 0.
 
-The functions accept scalars (and return NumPy scalars) or arrays of any shape. Complex input
-is accepted by :func:`sigmoid`, :func:`softplus` and :func:`log_sigmoid`, with the branch chosen
-by the real part, so that the complex-step derivative (:func:`logreg.complex_step_grad`) sees
-an analytic function.
+The functions accept scalars (and return NumPy scalars) or arrays of any shape. Complex
+input is accepted by :func:`sigmoid`, :func:`softplus` and :func:`log_sigmoid`, with the
+branch chosen by the real part, so that the complex-step derivative
+(:func:`logreg.complex_step_grad`) sees an analytic function.
 
 References
 ----------
-M. Mächler, "Accurately computing log(1 - exp(-|a|)) assessed by the Rmpfr package", 2012.
+M. Mächler, "Accurately computing log(1 - exp(-|a|)) assessed by the Rmpfr package",
+2012.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ __all__ = [
 def _as_logits(z, name: str = "z") -> np.ndarray:
     z = _as_float(_asarray(z, name), name, allow_complex=True)
     if np.isnan(z).any():
-        raise ValueError(f"{name} must not contain NaN; got {int(np.isnan(z).sum())} NaN entries.")
+        raise ValueError(
+            f"{name} must not contain NaN; got {int(np.isnan(z).sum())} NaN entries."
+        )
     return z
 
 
@@ -86,9 +91,10 @@ def sigmoid(z):
 
     Notes
     -----
-    One ``e = exp(-|z|)`` serves both signs: ``1/(1+e)`` for ``z >= 0`` and ``e/(1+e)`` for
-    ``z < 0``. The ``np.where(z >= 0, 1/(1+exp(-z)), exp(z)/(1+exp(z)))`` idiom evaluates both
-    branches on every element and so still overflows (and warns) for large ``|z|``.
+    One ``e = exp(-|z|)`` serves both signs: ``1/(1+e)`` for ``z >= 0`` and ``e/(1+e)``
+    for ``z < 0``. The ``np.where(z >= 0, 1/(1+exp(-z)), exp(z)/(1+exp(z)))`` idiom
+    evaluates both branches on every element and so still overflows (and warns) for
+    large ``|z|``.
 
     Examples
     --------
@@ -115,15 +121,15 @@ def softplus(z):
     -------
     float or ndarray of the same shape as ``z``
         ``max(z, 0) + log1p(exp(-|z|))``. Both terms are non-negative, so there is no
-        cancellation; ``log1p`` keeps the tiny tail exact where ``log(1 + e)`` would round
-        ``1 + e`` to 1.
+        cancellation; ``log1p`` keeps the tiny tail exact where ``log(1 + e)`` would
+        round ``1 + e`` to 1.
 
     Notes
     -----
-    Mächler (2012) evaluates the same function piecewise, with cut-offs at -37, 18 and 33.3
-    that save the ``log1p`` or the ``exp`` where one of them is below half an ulp of the
-    result. The single expression here is accurate everywhere; the cut-offs are a speed
-    optimization, not a correctness requirement.
+    Mächler (2012) evaluates the same function piecewise, with cut-offs at -37, 18 and
+    33.3 that save the ``log1p`` or the ``exp`` where one of them is below half an ulp
+    of the result. The single expression here is accurate everywhere; the cut-offs are a
+    speed optimization, not a correctness requirement.
     """
     z = _as_logits(z)
     nonneg, m = _neg_abs(z)
@@ -134,8 +140,9 @@ def softplus(z):
 def log_sigmoid(z):
     """``log(sigmoid(z)) = -softplus(-z)``, accurate for every finite ``z``.
 
-    ``min(z, 0) - log1p(exp(-|z|))``: both terms are non-positive, so no cancellation. For
-    ``z = -800``, ``log(sigmoid(z))`` computed naively is ``log(0) = -inf``; this returns -800.
+    ``min(z, 0) - log1p(exp(-|z|))``: both terms are non-positive, so no cancellation.
+    For ``z = -800``, ``log(sigmoid(z))`` computed naively is ``log(0) = -inf``; this
+    returns -800.
     """
     z = _as_logits(z)
     nonneg, m = _neg_abs(z)
@@ -150,8 +157,11 @@ def _signed_margin(y, z) -> tuple[np.ndarray, np.ndarray]:
     y = _asarray(y, "y")
     y = as_labels(y.reshape(-1), name="y").reshape(y.shape)
     if y.ndim and z.ndim and y.shape != z.shape:
-        # no silent broadcasting: a (n, 1) y against a (n,) z would give an (n, n) answer
-        raise ValueError(f"y and z must have the same shape; got {y.shape} and {z.shape}.")
+        # no silent broadcasting: a (n, 1) y against a (n,) z would give an (n, n)
+        # answer
+        raise ValueError(
+            f"y and z must have the same shape; got {y.shape} and {z.shape}."
+        )
     y, z = np.broadcast_arrays(y, z)
     return 1.0 - 2.0 * y, z
 
@@ -167,7 +177,8 @@ def per_example_loss(y, z):
     Returns
     -------
     float or ndarray
-        ``-y log p - (1 - y) log(1 - p)`` with ``p = sigmoid(z)``, never formed from ``p``.
+        ``-y log p - (1 - y) log(1 - p)`` with ``p = sigmoid(z)``, never formed from
+        ``p``.
     """
     s, z = _signed_margin(y, z)
     t = s * z
@@ -177,8 +188,8 @@ def per_example_loss(y, z):
 def grad_weight(y, z):
     """``p - y`` without cancellation: ``(1 - 2y) * sigmoid((1 - 2y) z)``.
 
-    For ``y = 1`` the textbook ``sigmoid(z) - 1`` is exactly 0 once ``sigmoid(z)`` rounds to 1
-    (``z > 37``); this returns ``-sigmoid(-z)``, accurate to the last bit.
+    For ``y = 1`` the textbook ``sigmoid(z) - 1`` is exactly 0 once ``sigmoid(z)``
+    rounds to 1 (``z > 37``); this returns ``-sigmoid(-z)``, accurate to the last bit.
     """
     s, z = _signed_margin(y, z)
     t = s * z
@@ -189,8 +200,9 @@ def grad_weight(y, z):
 def hess_weight(z):
     """``p (1 - p) = e / (1 + e)**2`` with ``e = exp(-|z|)``.
 
-    The textbook ``p * (1 - p)`` is exactly 0 for ``z > 37`` (``1 - p`` rounds to 0); the true
-    value there is about ``exp(-z)``, which this returns to a few ulp down to the subnormals.
+    The textbook ``p * (1 - p)`` is exactly 0 for ``z > 37`` (``1 - p`` rounds to 0);
+    the true value there is about ``exp(-z)``, which this returns to a few ulp down to
+    the subnormals.
     """
     z = _as_logits(z)
     if z.dtype.kind == "c":

@@ -1,10 +1,11 @@
 """SymPy derivations of the per-example loss, gradient and Hessian.
 
 The chapters display these expressions, and the tests turn them into NumPy functions
-(``sympy.lambdify``) and compare them with the package's numerics. Nothing here is used by
-the numerical code itself.
+(``sympy.lambdify``) and compare them with the package's numerics. Nothing here is used
+by the numerical code itself.
 
-For one example with features ``x = (x_1, ..., x_d)``, label ``y`` and logit ``z = x^T w``::
+For one example with features ``x = (x_1, ..., x_d)``, label ``y`` and logit ``z = x^T
+w``::
 
     loss      l(w)          = -y log sigma(z) - (1 - y) log(1 - sigma(z))
     gradient  dl/dw_j       = (sigma(z) - y) x_j
@@ -64,15 +65,17 @@ def derive(d: int = 3) -> Derivation:
     for raw, closed in ((gradient, closed_grad), (hessian, closed_hess)):
         residual = (raw - closed).applyfunc(lambda e: sp.simplify(sp.together(e)))
         if residual != sp.zeros(*raw.shape):
-            raise AssertionError(f"derivation did not simplify to the closed form: {residual}")
+            raise AssertionError(
+                f"derivation did not simplify to the closed form: {residual}"
+            )
     return Derivation(w, x, y, z, loss, gradient, closed_grad, hessian, closed_hess)
 
 
 def lambdify_mean_gradient(der: Derivation):
     """NumPy function ``(X, y, w) -> mean over rows of the per-example SymPy gradient``.
 
-    Uses the *raw* (unsimplified) derivative, so a test comparing it with the package checks
-    the differentiation itself, not a formula typed twice.
+    Uses the *raw* (unsimplified) derivative, so a test comparing it with the package
+    checks the differentiation itself, not a formula typed twice.
     """
     import numpy as np
 
