@@ -150,9 +150,9 @@ def complex_step_grad(f, w, h=1e-20):
     ----------
     f : callable
         Must be complex-analytic in each coordinate: built from ``+ - * /``, ``exp``,
-        ``log``, ``log1p`` and the like, with no ``abs``, ``max``, comparisons on the
-        imaginary part, ``np.real`` casts or conjugation (``w @ w``, not ``np.vdot(w,
-        w)``).
+        ``log``, ``log1p`` and the like, with no ``abs``, conjugation (``w @ w``, not
+        ``np.vdot(w, w)``), ``.real`` or ``float()`` casts. Branches are safe only when
+        they test the real part (as the package's ``softplus`` does).
         :func:`logreg.loss.logreg_loss` qualifies.
     w : array_like of shape (d,)
         Real point.
@@ -183,7 +183,8 @@ def complex_step_grad(f, w, h=1e-20):
             raise TypeError(
                 "f returned a real number for a complex argument, so the imaginary part that "
                 "carries the derivative was dropped. The complex step needs f built from "
-                "analytic operations only (no abs, max, float() casts)."
+                "analytic operations only (no abs, conjugation, .real or float() casts; "
+                "branch only on the real part)."
             )
         value = complex(value.reshape(()))
         if not (np.isfinite(value.real) and np.isfinite(value.imag)):
