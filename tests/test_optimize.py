@@ -201,3 +201,31 @@ def test_intercept_restores_the_base_rate_and_single_class_is_refused():
         fit(X, np.ones(500), fit_intercept=True)
     with pytest.raises(TypeError, match="fit_intercept must be True or False"):
         fit(X, y, fit_intercept="yes")
+
+
+def test_loose_tolerance_never_reports_convergence_on_separated_data():
+    Xs, ys, _ = make_data(n=60, d=3, separable=True, rng=2)
+    Xq, yq = quasi_separated()
+    for X, y in ((Xs, ys), (Xq, yq)):
+        with pytest.warns(SeparableDataWarning):
+            res = fit(X, y, tol=0.5)
+        assert res.converged is False
+
+
+def test_check_separation_switch(monkeypatch):
+    from logreg import optimize
+
+    Xq, yq = quasi_separated()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fit(Xq, yq, check_separation=False)  # the caller opted out: plain gradient test
+    assert res.converged
+    monkeypatch.setattr(optimize, "_LP_AUTO_ENTRIES", 4)  # pretend X is large
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = fit(Xq, yq)
+    assert "separation was not checked" in res.message
+    with pytest.warns(SeparableDataWarning):
+        assert fit(Xq, yq, check_separation=True).converged is False
+    with pytest.raises(TypeError, match="check_separation must be None, True or False"):
+        fit(Xq, yq, check_separation="auto")

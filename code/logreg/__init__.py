@@ -1,9 +1,9 @@
 """logreg: numerically careful logistic regression, as derived and checked in the book.
 
 Conventions: ``X`` has shape (n_samples, n_features), labels ``y`` are 0/1 of shape
-(n_samples,), weights ``w`` have shape (n_features,), there is no intercept (append a
-column of ones to ``X`` for one), and the objective is ``mean log-loss + (l2/2)
-||w||^2``.
+(n_samples,), weights ``w`` have shape (n_features,), and the objective is
+``mean log-loss + (l2/2) ||w||^2``. The loss functions take no intercept (append a column of
+ones to ``X``); ``fit(..., fit_intercept=True)`` fits an unpenalized one.
 """
 
 from .data import make_data

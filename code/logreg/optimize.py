@@ -8,11 +8,14 @@ r"""Solvers for ``min_w L(w) = mean log-loss + (l2/2) ||w||^2``.
 * ``"newton-cg"``: the Newton system solved inexactly by conjugate gradients on
   Hessian-vector products, never forming the d-by-d matrix: O(n d) per CG step.
 
-On linearly separable data with ``l2 = 0`` the infimum (0) is not attained. Every solver
-tests, for free at each iterate, whether ``w`` already classifies every example
-correctly with a positive margin; if so, scaling ``w`` up lowers the loss forever, so
-the solver stops, returns that finite ``w`` with ``converged=False`` and warns with
-:class:`SeparableDataWarning`.
+On linearly separable data with ``l2 = 0`` the infimum is not attained. Every solver tests,
+for free at each iterate, whether ``w`` already classifies every example correctly with a
+positive margin; if so, scaling ``w`` up lowers the loss forever, so the solver stops,
+returns that finite ``w`` with ``converged=False`` and warns with
+:class:`SeparableDataWarning`. That test never fires on quasi-completely separated data
+(some examples on the separating hyperplane), where the gradient still tends to 0 as
+``||w||`` grows; :func:`fit` therefore also runs the linear-programming test
+:func:`logreg.separation` after an unpenalized fit (see its ``check_separation``).
 """
 
 from __future__ import annotations
@@ -293,6 +296,7 @@ def fit(
     max_iter=None,
     w0=None,
     fit_intercept=False,
+    check_separation=None,
 ):
     """Minimize mean log-loss + (l2/2)||w||^2, optionally with an unpenalized intercept.
 
@@ -315,6 +319,12 @@ def fit(
         choice: penalizing it would pull the mean prediction away from the base rate).
         Implemented as a column of ones appended to a copy of ``X`` with a zero penalty
         on its coefficient. Requires both classes in ``y``.
+    check_separation : None, True or False, default None
+        Only used when ``l2 = 0``: whether to run :func:`logreg.separation` (two linear
+        programs) after the solver, to find out whether a minimizer exists at all. None
+        runs it when ``X`` has at most a million entries (there it costs about as much as
+        the fit); True runs it at any size (it can take much longer than the fit); False
+        never does.
 
     Returns
     -------
@@ -324,9 +334,11 @@ def fit(
     -----
     SeparableDataWarning
         If ``l2 = 0`` and no minimizer exists: an iterate separates the data (complete
-        separation, detected for free), or the fit ends with saturated predictions (some
-        ``|z_i| >= 15``) or without converging and :func:`logreg.separation` finds
-        complete or quasi-complete separation. ``converged`` is then False.
+        separation, detected for free at every iterate), or :func:`logreg.separation`
+        finds complete or quasi-complete separation (see ``check_separation``).
+        ``converged`` is then False: it is True only when the gradient norm is at most
+        ``tol`` *and* a minimizer exists (or was not checked, on large unpenalized
+        problems; the message then says so).
     """
     if method not in METHODS:
         raise ValueError(
@@ -347,6 +359,10 @@ def fit(
         raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
     w = np.zeros(d) if w0 is None else as_vector(w0, d, "w0").copy()
 
+    if check_separation not in (None, True, False):
+        raise TypeError(
+            f"check_separation must be None, True or False; got {check_separation!r}."
+        )
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False; got {fit_intercept!r}.")
     pen = None
@@ -362,42 +378,54 @@ def fit(
     step = 1.0 / smoothness_constant(X, l2) if method == "gd" else None
     result = _minimize(_LocalProblem(X, y, l2, pen), method, w, tol, max_iter, step)
     if l2 == 0.0 and not result.message.startswith(_SEPARABLE):
-        _check_quasi_separation(X, y, result)
+        _check_quasi_separation(X, y, result, check_separation)
     if fit_intercept:
         result.intercept = float(result.w[-1])
         result.w = result.w[:-1]
     return result
 
 
-#: |z| beyond which an example's loss term is below 3e-7: a fit that drives examples
+#: |z| beyond which an example's loss term is below 3.1e-7: a fit that drives examples
 #: this far may be chasing a (quasi-)separating direction rather than approaching a
 #: minimizer.
 _SATURATED_LOGIT = 15.0
+#: Size of X (entries) up to which an unpenalized fit always runs the separation LP.
+_LP_AUTO_ENTRIES = 1_000_000
 _SEPARABLE = "the data are linearly separable"
 
 
-def _check_quasi_separation(X, y, result):
-    """With l2 = 0, a small gradient does not prove a minimizer exists: on quasi-separated
-    data the gradient tends to 0 as ||w|| -> infinity. Decide with the LP test when the
-    fit
-    ended with saturated examples or without converging, and correct the result."""
+def _check_quasi_separation(X, y, result, check):
+    """With l2 = 0 a small gradient does not prove that a minimizer exists: on
+    (quasi-)separated data the gradient tends to 0 as ||w|| -> infinity. Decide with the
+    LP test (``logreg.separation``) and correct the result.
+
+    ``check=None`` (auto) runs the LP when X has at most ``_LP_AUTO_ENTRIES`` entries, where
+    it costs about as much as the fit; above that it runs only with ``check=True``, and the
+    result's message says that separation was not checked if the fit ended saturated.
+    """
     from .separation import separation
 
-    if result.converged and np.max(np.abs(X @ result.w)) < _SATURATED_LOGIT:
+    if check is False:
+        return
+    if check is None and X.size > _LP_AUTO_ENTRIES:
+        saturated = np.max(np.abs(X @ result.w)) >= _SATURATED_LOGIT
+        if saturated or not result.converged:
+            result.message += (
+                "; some examples are saturated and separation was not checked (X is "
+                "large): call logreg.separation(X, y) or fit(..., check_separation=True)"
+            )
         return
     sep = separation(X, y)
     if sep.has_minimizer:
         return
     result.converged = False
-    result.message = (
-        f"{_SEPARABLE} ({sep.kind} separation): no finite minimizer with l2 = 0"
-    )
+    result.message = f"{_SEPARABLE} ({sep.kind} separation): no finite minimizer with l2 = 0"
     warnings.warn(
-        f"The data are linearly separable ({sep.kind} separation, found by a linear program): "
-        "along the direction separation(X, y).direction the loss decreases forever, so no "
-        "minimizer exists with l2=0 and the weights would grow without bound. Returning the "
-        "finite w found so far with converged=False. For a finite, unique solution set l2 > 0 "
-        "(for example l2=1e-3).",
+        f"The data are linearly separable ({sep.kind} separation, found by a linear "
+        "program): along the direction separation(X, y).direction the loss decreases "
+        "forever, so no minimizer exists with l2=0 and the weights would grow without "
+        "bound. Returning the finite w found so far with converged=False. For a finite, "
+        "unique solution set l2 > 0 (for example l2=1e-3).",
         SeparableDataWarning,
         stacklevel=3,
     )
