@@ -1,6 +1,7 @@
 # Build the book and run the checks. GNU make; recipes run in bash.
 #   make book         build the HTML book (executes changed chapters only)
-#   make test         package tests, then the strict book build
+#   make test         package tests, the strict book build, then the browser tests
+#                     (skipped, with a message, when there is no Chromium)
 # Run `make help` for the full list.
 
 SHELL := bash
@@ -11,12 +12,14 @@ VENV ?= .venv
 PY = $(VENV)/bin/python
 JB = $(VENV)/bin/jupyter-book
 STAMP = $(VENV)/.installed
+# Debian's Chromium, driven by Playwright in the browser tests (never a downloaded browser).
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help book book-strict test bench clean distclean
+.PHONY: cache-check help book book-strict book-single chromium test test-browser browser-check bench clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-13s %s\n", $$1, $$2}'
 
 # (Re)install when the dependency lists change. The stamp file records the last
 # successful install, so an interrupted pip run is retried next time.
@@ -26,7 +29,21 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -r requirements.txt
 	touch $@
 
-book: $(STAMP) ## build the book into _build/html (cached execution)
+# The execution cache keys on each chapter's code cells, not on the package they import.
+# So that a change to code/logreg/ re-runs the chapters (their outputs show the package's
+# results), the cache is dropped when the package's source differs from the last build's.
+PKG_HASH := $(shell cat code/logreg/*.py pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+cache-check:
+	@mkdir -p _build
+	@if [ "$$(cat _build/.package-hash 2>/dev/null)" != "$(PKG_HASH)" ]; then \
+	  if [ -d _build/.jupyter_cache ]; then \
+	    echo "code/logreg changed since the last build: dropping the execution cache"; \
+	    rm -rf _build/.jupyter_cache; \
+	  fi; \
+	  echo "$(PKG_HASH)" > _build/.package-hash; \
+	fi
+
+book: $(STAMP) cache-check ## build the book into _build/html (cached execution)
 	$(JB) build .
 
 # -W: warnings are errors; -n: broken cross-references are warnings (hence errors);
@@ -35,21 +52,61 @@ book: $(STAMP) ## build the book into _build/html (cached execution)
 # re-reports its warnings. Without it, a page that warned in the previous build and
 # has not changed since is not re-read and the second build passes silently. Cells
 # are not re-run: their outputs come from the execution cache.
-book-strict: $(STAMP) ## build the book, failing on any warning or broken reference
+book-strict: $(STAMP) cache-check ## build the book, failing on any warning or broken reference
 	$(JB) build . -W -n --keep-going --all
+
+# The whole book as one HTML page (Sphinx singlehtml) in _build/singlehtml, for
+# printing or reading offline. It shares the Sphinx environment in _build/.doctrees
+# with `make book`, so the next build of either re-reads every page once (the cells
+# are not re-run: their outputs come from the execution cache).
+book-single: $(STAMP) cache-check ## build the book as one page: _build/singlehtml/index.html
+	$(JB) build . --builder singlehtml
+
+# Installs Debian's chromium when it is missing; that needs root (CI runs as root).
+chromium: ## install Debian's chromium for the browser tests, if missing (root only)
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "make: $(CHROMIUM) not found and not running as root, so it cannot be installed." >&2; \
+	  echo "      Install Debian's chromium (sudo apt-get install chromium) and run again," >&2; \
+	  echo "      or set CHROMIUM=/path/to/chromium." >&2; \
+	  exit 1; \
+	fi; \
+	echo "Installing Debian's chromium with apt-get"; \
+	apt-get update; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	test -x "$(CHROMIUM)" || { echo "make: chromium is installed, but $(CHROMIUM) is still missing" >&2; exit 1; }
+
+# Headless Chromium reads the built book: every page of _toc.yml in light and dark
+# mode, served on 127.0.0.1 with all other network blocked, plus the book opened from
+# disk and the single-page build. Screenshots go to _build/screenshots/{light,dark}/.
+test-browser: $(STAMP) chromium ## build the book, then test it in headless Chromium
+	$(MAKE) --no-print-directory book
+	$(MAKE) --no-print-directory browser-check
+
+# The browser tests on _build/html as it is (`make test` runs this right after the
+# strict build, instead of rebuilding with other settings), after the single page.
+browser-check: $(STAMP) chromium
+	$(MAKE) --no-print-directory book-single
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest browser_tests
 
 # The strict build is the gate for the chapters. With execution cached only the
 # first build after a change executes a chapter; raise_on_error in _config.yml
 # makes a failing cell fail that build, and a chapter whose last execution failed
 # has no cache entry, so it is executed (and fails) again on the next build.
-test: $(STAMP) ## run the package tests, then the strict book build
+test: $(STAMP) ## package tests, strict book build, browser tests (if Chromium is there)
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory book-strict
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  $(MAKE) --no-print-directory browser-check; \
+	else \
+	  echo "make test: SKIPPED the browser tests: $(CHROMIUM) not found."; \
+	  echo "           Install Debian's chromium, or run 'make test-browser' as root to install it."; \
+	fi
 
 bench: $(STAMP) ## run the benchmarks
 	$(PY) benchmarks/run.py
 
-clean: ## remove _build (HTML and the execution cache); keep .venv
+clean: ## remove _build (HTML, execution cache, screenshots); keep .venv
 	rm -rf _build
 
 distclean: clean ## also remove .venv
