@@ -30,7 +30,7 @@ import numpy as np
 
 from . import _kernel
 from ._validate import as_labels, as_nonnegative_float, as_positive_float, as_vector
-from .optimize import DEFAULT_MAX_ITER, METHODS, FitResult, _minimize, _Problem
+from .optimize import DEFAULT_MAX_ITER, FitResult, _minimize, _Problem
 
 __all__ = [
     "DaskProblem",
@@ -257,18 +257,23 @@ def distributed_fit(
     X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, w0=None, client=None
 ):
     """:func:`logreg.fit` with the rows on a Dask cluster: the same solver loop, the same
-    result type. ``method="newton-cg"`` (default) ships O(d) per CG step; ``"newton"``
-    ships a d-by-d Hessian per block per iteration; ``"gd"`` is not offered here because
-    its step
-    needs lambda_max(X^T X), which would cost an extra distributed pass."""
+    result type.
+
+    ``method="newton-cg"`` (default) ships O(d) per CG step; ``"newton"`` ships a d-by-d
+    Hessian per block per iteration; ``"gd"`` is not offered here because its step needs
+    lambda_max(X^T X), which would cost an extra distributed pass. With ``l2 = 0`` the
+    free separation test of the solver loop runs (complete separation is detected and
+    warned about), but not the linear program of :func:`logreg.separation`, which needs
+    all rows in one place: prefer ``l2 > 0`` at this scale."""
     if method not in ("newton", "newton-cg"):
         raise ValueError(
             f"method must be 'newton' or 'newton-cg' for the distributed fit; got {method!r}."
         )
-    assert method in METHODS
     tol = as_positive_float(tol, "tol")
     if max_iter is None:
         max_iter = DEFAULT_MAX_ITER[method]
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
     problem = DaskProblem(X, y, l2, client=client)
     try:
         w = np.zeros(problem.d) if w0 is None else as_vector(w0, problem.d, "w0").copy()
