@@ -17,7 +17,7 @@ line-search loss       1 float                      trial step
 The per-block state that later tasks need (``z = X_b w``, the Hessian weights ``h_b``
 and ``X_b p``) is kept on the worker as the result of a task and referenced by its
 future, so it never crosses the network. The solver loop is
-:func:`logreg.optimize._minimize`, shared with
+:func:`logreg._solver._minimize`, shared with
 :func:`logreg.fit`: only where the sums are computed differs.
 
 On a real cluster nothing here changes; only the client does:
@@ -30,7 +30,7 @@ import numpy as np
 
 from . import _kernel
 from ._validate import as_labels, as_nonnegative_float, as_positive_float, as_vector
-from .optimize import DEFAULT_MAX_ITER, FitResult, _minimize, _Problem
+from ._solver import DEFAULT_MAX_ITER, FitResult, _minimize, _Problem
 
 __all__ = [
     "DaskProblem",

@@ -68,9 +68,9 @@ def separation(X, y) -> Separation:
     Notes
     -----
     Two LPs with ``scipy.optimize.linprog`` (HiGHS), each with d (+1) variables and n
-    constraints. A margin counts as positive when it exceeds ``1e-9 * max_i ||x_i||_1``
-    (the largest margin possible in the box), which guards against the LP solver's
-    tolerances. Cost: an n-by-d copy of the signed rows and two LP solves; meant for
+    constraints. The rows are divided by ``max_i ||x_i||_1`` (so the largest margin
+    possible in the box is 1, whatever the units of X), and a margin counts as positive
+    when it exceeds ``1e-9``, which guards against the LP solver's tolerances. Cost: an n-by-d copy of the signed rows and two LP solves; meant for
     diagnosis, not for every iteration.
 
     References
@@ -85,11 +85,13 @@ def separation(X, y) -> Separation:
     y = as_labels(y, n)
     if not np.isfinite(X).all():
         diagnose_nonfinite(X)
-    A = (2.0 * y - 1.0)[:, None] * X  # rows t_i x_i^T: margins are A @ w
     scale = float(np.abs(X).sum(axis=1).max())
     if scale == 0.0:
         return Separation("overlap", None)
-    tol = 1e-9 * scale
+    # Rows scaled so that the largest margin possible in the box is 1: the LP solver's
+    # absolute tolerances then mean the same thing whatever the units of X.
+    A = ((2.0 * y - 1.0) / scale)[:, None] * X  # rows t_i x_i^T: margins are A @ w
+    tol = 1e-9
     box = [(-1.0, 1.0)] * d
 
     # complete: max gamma s.t. A w >= gamma  <=>  -A w + gamma <= 0

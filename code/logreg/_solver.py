@@ -1,0 +1,315 @@
+r"""The solver loop shared by every model: line search, Newton and CG directions, stopping.
+
+A model is a :class:`_Problem`: it supplies sums over examples (loss, gradient, Hessian,
+Hessian-vector product, losses along a direction) and the per-coordinate penalty; the
+functions here do everything else, once, for the binary model on one machine
+(:mod:`logreg.optimize`), on a Dask cluster (:mod:`logreg.distributed`) and for other
+models built on the same sums.
+
+The stopping rule is scale-free. Newton's method stops when the **Newton decrement**
+
+    lambda(w) = sqrt(g^T H^{-1} g),        g = grad L(w),  H = hess L(w),
+
+is at most ``tol``. ``lambda^2 / 2`` is the decrease of the loss that the quadratic model
+predicts for the full Newton step, and close to the optimum ``L(w) - L* ~ lambda^2 / 2``.
+Unlike ``||g||`` it does not change when the features are expressed in other units
+(``X -> X C`` with ``C`` invertible maps ``g -> C^T g`` and ``H -> C^T H C``, so
+``g^T H^{-1} g`` is unchanged). It costs nothing: ``lambda^2 = -g^T p`` for the Newton
+direction ``p``, which the solver computes anyway. Newton-CG uses the same quantity with
+its inexact ``p`` (``-g^T p = p^T H p``: the decrement of the CG model, a slight
+underestimate that vanishes as CG's relative residual does). Gradient descent has no
+Hessian; it uses the same formula with ``H`` replaced by its bound ``L I``:
+``||g|| / sqrt(L)``, also unchanged by a change of units.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+METHODS = ("gd", "newton", "newton-cg")
+DEFAULT_MAX_ITER = {"gd": 10_000, "newton": 100, "newton-cg": 100}
+_SEPARABLE = "the data are linearly separable"
+
+
+class SeparableDataWarning(UserWarning):
+    """The data are linearly separable and ``l2 = 0``: no finite minimizer exists."""
+
+
+@dataclass
+class FitResult:
+    """What :func:`logreg.fit` returns.
+
+    Attributes
+    ----------
+    w : ndarray of shape (n_features,)
+        Final weights.
+    loss : float
+        Objective at ``w`` (mean log-loss + l2/2 ||w||^2).
+    grad_norm : float
+        Euclidean norm of the objective's gradient at ``w``.
+    n_iter : int
+        Iterations taken (updates of ``w``).
+    converged : bool
+        True only if the stopping quantity ``decrement`` is at most ``tol`` (and, for
+        unpenalized fits, a minimizer exists: see :func:`logreg.fit`).
+    history : dict of ndarray
+        ``"loss"``, ``"grad_norm"``, ``"decrement"`` and ``"time"`` (seconds since the
+        start) at every iterate, the starting point included, so each has ``n_iter + 1``
+        entries.
+    method : str
+    message : str
+        Why the solver stopped.
+    intercept : float
+        The fitted intercept ``b`` (0.0 unless ``fit(..., fit_intercept=True)``);
+        predictions are ``sigmoid(X @ w + intercept)``.
+    decrement : float
+        The scale-free stopping quantity at ``w``: the Newton decrement
+        ``sqrt(g^T H^{-1} g)`` for ``"newton"`` (with CG's inexact solve for
+        ``"newton-cg"``), ``||g|| / sqrt(L)`` for ``"gd"``. ``decrement**2 / 2`` estimates
+        how far the loss is above its minimum.
+    """
+
+    w: np.ndarray
+    loss: float
+    grad_norm: float
+    n_iter: int
+    converged: bool
+    history: dict = field(repr=False)
+    method: str = "newton"
+    message: str = ""
+    intercept: float = 0.0
+    decrement: float = float("nan")
+
+
+class _Problem:
+    """The objective ``mean loss + 1/2 w^T diag(pen) w`` on top of sums over examples.
+
+    Subclasses say where the rows live by implementing the sums; everything the solvers
+    do with them (means, the penalty, the line search, CG) is written once, here and
+    below. :class:`logreg.optimize._LocalProblem` keeps the rows in one array;
+    :mod:`logreg.distributed` keeps them in blocks on a Dask cluster.
+    """
+
+    n: int
+    l2: float
+    #: per-coordinate penalty: ``l2`` (a float), or a vector with 0 for an unpenalized
+    #: intercept column
+    pen: float | np.ndarray
+    #: whether an iterate that classifies every example correctly proves that no minimizer
+    #: exists (the binary model with no penalty)
+    can_separate: bool = True
+
+    # --- sums over examples (subclasses)
+    # -------------------------------------------------
+    def sums(self, w, *, hess: bool, keep_weights: bool):
+        """``(loss_sum, grad_sum, max_t, hess_sum or None)`` at ``w``; remember ``z = X w``
+        (and the Hessian weights when ``keep_weights``) for the calls below."""
+        raise NotImplementedError
+
+    def hvp_sum(self, v):
+        """``X^T (h * (X v))`` with the weights kept by the last ``sums``."""
+        raise NotImplementedError
+
+    def set_direction(self, p):
+        """Compute and keep ``X p`` for the line search."""
+        raise NotImplementedError
+
+    def loss_sum_along(self, alpha):
+        """Sum of the loss terms at ``w + alpha p`` from the kept ``z`` and ``X p``."""
+        raise NotImplementedError
+
+    def diagnose(self, w):
+        raise ValueError(
+            "the objective is not finite at w; check the data for NaN or inf."
+        )
+
+    # --- the objective (shared)
+    # ----------------------------------------------------------
+    def evaluate(self, w, *, hess=False, keep_weights=False):
+        loss_sum, grad_sum, max_t, H = self.sums(
+            w, hess=hess, keep_weights=keep_weights
+        )
+        n, pen = self.n, self.pen
+        loss = loss_sum / n + 0.5 * float(w @ (pen * w))
+        grad = grad_sum / n + pen * w
+        if H is not None:
+            H = H / n
+            H[np.diag_indices_from(H)] += pen
+        if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+            self.diagnose(w)
+        return loss, grad, max_t, H
+
+    def hess_vec(self, v):
+        return self.hvp_sum(v) / self.n + self.pen * v
+
+    def along(self, w, p, alpha):
+        w_new = w + alpha * p
+        return self.loss_sum_along(alpha) / self.n + 0.5 * float(
+            w_new @ (self.pen * w_new)
+        )
+
+
+def _armijo(obj, w, loss, grad, p, max_halvings=60):
+    """Backtracking (Armijo) line search from ``alpha = 1``; ``(alpha, loss)`` or ``(None, loss)``.
+
+    The trial losses reuse ``z = X w`` and ``X p``: one pass over X per line search,
+    however many halvings it takes.
+    """
+    slope = float(grad @ p)
+    if slope >= 0:
+        return None, loss
+    obj.set_direction(p)
+    alpha = 1.0
+    # accept steps whose decrease is lost in round-off (near the optimum)
+    slack = 8 * np.finfo(float).eps * abs(loss)
+    for _ in range(max_halvings):
+        trial = obj.along(w, p, alpha)
+        if trial <= loss + 1e-4 * alpha * slope + slack:
+            return alpha, trial
+        alpha *= 0.5
+    return None, loss
+
+
+def _newton_direction(H, grad):
+    """Solve ``H p = -grad`` by Cholesky; add a small ridge if H is numerically singular."""
+    shift = 0.0
+    scale = max(float(np.trace(H)) / H.shape[0], np.finfo(float).tiny)
+    for _ in range(20):
+        try:
+            c = cho_factor(
+                H + shift * np.eye(H.shape[0]), lower=False, check_finite=False
+            )
+            return cho_solve(c, -grad, check_finite=False)
+        except LinAlgError:
+            shift = scale * 1e-12 if shift == 0.0 else shift * 100
+    return -grad
+
+
+def _cg_direction(obj, grad, max_cg, g0_norm=None):
+    """Truncated conjugate gradients on ``H p = -grad``, using only Hessian-vector products.
+
+    Stops when the residual is below ``eta ||grad||`` with the forcing term ``eta =
+    min(0.5, sqrt(||grad|| / ||grad_0||))`` (``grad_0``: the gradient at the starting
+    point, so the rule does not depend on the units of X; ``g0_norm=None`` takes ``grad``
+    as the first gradient); then Newton-CG converges
+    superlinearly, with order 1.5 (Nocedal & Wright, Theorem 7.2). Also stops when a
+    direction of numerically zero curvature appears: ``d^T H d <= eps ||H d|| ||d||``, a
+    test relative to the size of ``H`` (an absolute one would abort CG on a positive
+    definite Hessian whenever the features are small).
+    """
+    g_norm = float(np.linalg.norm(grad))
+    if g0_norm is None:
+        g0_norm = g_norm
+    eta = min(0.5, np.sqrt(g_norm / g0_norm)) if g0_norm > 0 else 0.5
+    tol = eta * g_norm
+    eps = np.finfo(float).eps
+    p = np.zeros_like(grad)
+    r = -grad.copy()
+    d = r.copy()
+    rr = float(r @ r)
+    for _ in range(max_cg):
+        Hd = obj.hess_vec(d)
+        curv = float(d @ Hd)
+        if curv <= eps * float(np.linalg.norm(Hd)) * float(np.linalg.norm(d)):
+            break  # no positive curvature left along d
+        a = rr / curv
+        p += a * d
+        r -= a * Hd
+        rr_new = float(r @ r)
+        if np.sqrt(rr_new) <= tol:
+            break
+        d = r + (rr_new / rr) * d
+        rr = rr_new
+    return p if np.any(p) else -grad
+
+
+def _minimize(obj, method, w, tol, max_iter, step=None):
+    """The solver loop, shared by :func:`logreg.fit` and the distributed fit.
+
+    Stops when the scale-free decrement (module docstring) is at most ``tol``; for
+    ``"gd"``, ``step`` is ``1 / L`` and the decrement is ``||g|| sqrt(step)``.
+    """
+    l2, d = obj.l2, w.shape[0]
+    max_cg = max(20, min(2 * d, 500))
+    start = time.perf_counter()
+    hist_loss, hist_gnorm, hist_dec, hist_time = [], [], [], []
+    converged, message, separable = False, "", False
+    n_iter = 0
+    g0_norm = None
+    while True:
+        loss, grad, max_t, H = obj.evaluate(
+            w, hess=(method == "newton"), keep_weights=(method == "newton-cg")
+        )
+        g_norm = float(np.linalg.norm(grad))
+        if g0_norm is None:
+            g0_norm = g_norm
+        if method == "gd":
+            p = None
+            dec = g_norm * np.sqrt(step)
+        else:
+            if method == "newton":
+                p = _newton_direction(H, grad)
+            else:
+                p = _cg_direction(obj, grad, max_cg, g0_norm)
+            dec = float(np.sqrt(max(-float(grad @ p), 0.0)))
+        hist_loss.append(loss)
+        hist_gnorm.append(g_norm)
+        hist_dec.append(dec)
+        hist_time.append(time.perf_counter() - start)
+        if dec <= tol:
+            converged, message = True, f"decrement {dec:.3g} <= tol {tol:g}"
+            break
+        if l2 == 0.0 and obj.can_separate and max_t < 0:
+            separable = True
+            message = f"{_SEPARABLE}: no finite minimizer with l2 = 0"
+            break
+        if n_iter >= max_iter:
+            message = (
+                f"reached max_iter = {max_iter} with decrement {dec:.3g} > tol {tol:g}"
+            )
+            break
+        if method == "gd":
+            w = w - step * grad
+        else:
+            alpha, _ = _armijo(obj, w, loss, grad, p)
+            if alpha is None:
+                message = (
+                    f"line search found no decrease (decrement {dec:.3g}); "
+                    "the objective is flat to round-off here"
+                )
+                break
+            w = w + alpha * p
+        n_iter += 1
+
+    if separable:
+        warnings.warn(
+            "The data are linearly separable: the current w classifies every example correctly, "
+            "so scaling it up lowers the loss toward 0 and the weights would grow without bound "
+            "(no minimizer exists with l2=0). Returning the finite w found so far with "
+            "converged=False. For a finite, unique solution set l2 > 0 (for example l2=1e-3); "
+            "or stop early on purpose and use only the direction w / ||w||.",
+            SeparableDataWarning,
+            stacklevel=3,
+        )
+    history = {
+        "loss": np.array(hist_loss),
+        "grad_norm": np.array(hist_gnorm),
+        "decrement": np.array(hist_dec),
+        "time": np.array(hist_time),
+    }
+    return FitResult(
+        w=w,
+        loss=hist_loss[-1],
+        grad_norm=hist_gnorm[-1],
+        n_iter=n_iter,
+        converged=converged,
+        history=history,
+        method=method,
+        message=message,
+        decrement=hist_dec[-1],
+    )
