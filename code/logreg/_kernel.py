@@ -22,7 +22,6 @@ Inputs are trusted: the public functions in :mod:`logreg.loss` and
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg.blas import dsyrk
 
 #: Bytes of X per row block: small enough that a block is still in cache (2 MiB L2 per
 #: core, 32 MiB shared L3 here) for the second matrix-vector product, large enough that the
@@ -179,17 +178,23 @@ def weighted_hvp_sum(X, h, v):
     return out
 
 
-def _syrk_update(H, Xb, sqrt_h, work):
-    """H += (sqrt_h * Xb)^T (sqrt_h * Xb), upper triangle only (BLAS syrk)."""
-    np.multiply(Xb, sqrt_h[:, None], out=work)
-    # work is C-contiguous (m, d), so work.T is Fortran-contiguous (d, m): no copy.
-    return dsyrk(1.0, work.T, beta=1.0, c=H, trans=0, lower=0, overwrite_c=1)
+def _gram_update(H, Xb, sqrt_s, work):
+    """H += (sqrt_s * Xb)^T (sqrt_s * Xb), through NumPy's own BLAS.
+
+    NumPy recognises ``A.T @ A`` (one buffer, transposed) and calls its BLAS's symmetric
+    rank-k update (SYRK), then mirrors the triangle. An earlier version called SciPy's
+    ``dsyrk`` directly; SciPy links its own copy of OpenBLAS with its own thread pool, and
+    alternating the two libraries in one loop made two pools contend for the cores. One
+    BLAS library in the hot loop is fast on any machine.
+    """
+    np.multiply(Xb, sqrt_s[:, None], out=work)
+    H += work.T @ work
 
 
 @_quiet
 def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
     """One pass over X at ``w``: loss sum, gradient sum, max signed margin and optionally the
-    Hessian sum ``X^T diag(h) X`` (upper triangle), storing ``z`` and ``h`` when asked.
+    Hessian sum ``X^T diag(h) X``, storing ``z`` and ``h`` when asked.
 
     Used by the solvers, which keep ``z = X w`` for the line search and ``h`` for CG.
     """
@@ -197,7 +202,7 @@ def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
     rows = min(n, block_rows(d))
     buf = Scratch(rows)
     work = np.empty((rows, d)) if want_hess else None
-    H = np.zeros((d, d), order="F") if want_hess else None
+    H = np.zeros((d, d)) if want_hess else None
     grad_sum = np.zeros(d)
     loss_sum = 0.0
     max_t = -np.inf
@@ -221,9 +226,9 @@ def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
             h_out[blk] = e
         if want_hess:
             np.sqrt(e, out=e)
-            H = _syrk_update(H, Xb, e, work[:m])
+            _gram_update(H, Xb, e, work[:m])
     if want_hess:
-        H = np.triu(H) + np.triu(H, 1).T
+        H = 0.5 * (H + H.T)  # exactly symmetric, whatever the BLAS summation order
     return loss_sum, grad_sum, max_t, H
 
 

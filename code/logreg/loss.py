@@ -252,8 +252,8 @@ def hessian(X, y, w, *, l2=0.0):
     """The explicit Hessian ``X.T @ diag(s) @ X / n + l2 I`` (d-by-d; for small d and checks).
 
     Costs O(n d^2) time and O(d^2) memory; prefer :func:`hvp` inside iterative solvers.
-    Built with a symmetric rank-k update (BLAS ``syrk``), so the result is exactly
-    symmetric.
+    Accumulated block by block with NumPy's ``A.T @ A`` (a symmetric rank-k update in
+    its BLAS) and symmetrized, so the result is exactly symmetric.
     """
     X, y, w, l2 = _check_inputs(X, y, w, l2)
     H = _kernel.hessian_sum(X, y, w) / X.shape[0]
