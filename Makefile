@@ -15,7 +15,7 @@ STAMP = $(VENV)/.installed
 # Debian's Chromium, driven by Playwright in the browser tests (never a downloaded browser).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: cache-check help book book-strict book-single chromium test test-browser browser-check bench clean distclean
+.PHONY: cache-check execute help book book-strict book-single chromium test test-browser browser-check bench clean distclean publish serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -43,7 +43,12 @@ cache-check:
 	  echo "$(PKG_HASH)" > _build/.package-hash; \
 	fi
 
-book: $(STAMP) cache-check ## build the book into _build/html (cached execution)
+# Chapters run first, in parallel (one kernel per core), into the execution cache that the
+# build reads; the build itself then executes nothing (scripts/execute_chapters.py).
+execute: $(STAMP) cache-check ## execute outdated chapters in parallel into the cache
+	$(PY) scripts/execute_chapters.py
+
+book: execute ## build the book into _build/html (cached execution)
 	$(JB) build .
 
 # -W: warnings are errors; -n: broken cross-references are warnings (hence errors);
@@ -52,14 +57,14 @@ book: $(STAMP) cache-check ## build the book into _build/html (cached execution)
 # re-reports its warnings. Without it, a page that warned in the previous build and
 # has not changed since is not re-read and the second build passes silently. Cells
 # are not re-run: their outputs come from the execution cache.
-book-strict: $(STAMP) cache-check ## build the book, failing on any warning or broken reference
+book-strict: execute ## build the book, failing on any warning or broken reference
 	$(JB) build . -W -n --keep-going --all
 
 # The whole book as one HTML page (Sphinx singlehtml) in _build/singlehtml, for
 # printing or reading offline. It shares the Sphinx environment in _build/.doctrees
 # with `make book`, so the next build of either re-reads every page once (the cells
 # are not re-run: their outputs come from the execution cache).
-book-single: $(STAMP) cache-check ## build the book as one page: _build/singlehtml/index.html
+book-single: execute ## build the book as one page: _build/singlehtml/index.html
 	$(JB) build . --builder singlehtml
 
 # Installs Debian's chromium when it is missing; that needs root (CI runs as root).
@@ -102,6 +107,32 @@ test: $(STAMP) ## package tests, strict book build, browser tests (if Chromium i
 	  echo "make test: SKIPPED the browser tests: $(CHROMIUM) not found."; \
 	  echo "           Install Debian's chromium, or run 'make test-browser' as root to install it."; \
 	fi
+
+# Publishing to a gh-pages branch, for hosting other than the Pages workflow in
+# .github/workflows (which deploys main by itself). ghp-import commits the built book as
+# the whole content of PUBLISH_BRANCH (history replaced: -f pushes with --force) and
+# pushes it to PUBLISH_REMOTE. -n adds .nojekyll: without it GitHub Pages runs Jekyll,
+# which drops every folder whose name starts with "_" (_static, with MathJax, and
+# _images). It publishes _build/html as it is: build and test first (`make test`).
+PUBLISH_REMOTE ?= origin
+PUBLISH_BRANCH ?= gh-pages
+PUBLISH_DIR ?= _build/html
+publish: $(STAMP) ## push _build/html to the gh-pages branch of origin (make test first)
+	@test -f "$(PUBLISH_DIR)/index.html" || { \
+	  echo "make publish: no built book in $(PUBLISH_DIR): run 'make test' (or 'make book') first" >&2; \
+	  exit 1; }
+	$(VENV)/bin/ghp-import -n -p -f -r "$(PUBLISH_REMOTE)" -b "$(PUBLISH_BRANCH)" \
+	  -m "Publish the book built from $$(git rev-parse --short HEAD 2>/dev/null || echo 'an uncommitted tree')" \
+	  "$(PUBLISH_DIR)"
+	@echo "Pushed $(PUBLISH_DIR) to branch $(PUBLISH_BRANCH) of $(PUBLISH_REMOTE)."
+
+# Local reading at http://127.0.0.1:8000/ (SERVE_PORT=... for another port); only this
+# machine can connect. Ctrl-C stops it.
+SERVE_PORT ?= 8000
+serve: ## serve _build/html at http://127.0.0.1:8000/ for reading
+	@test -f _build/html/index.html || { echo "make serve: no built book: run 'make book' first" >&2; exit 1; }
+	@echo "Serving _build/html at http://127.0.0.1:$(SERVE_PORT)/ (Ctrl-C to stop)"
+	python3 -m http.server --bind 127.0.0.1 --directory _build/html $(SERVE_PORT)
 
 bench: $(STAMP) ## run the benchmarks
 	$(PY) benchmarks/run.py
