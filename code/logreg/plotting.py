@@ -19,6 +19,8 @@ COLORS = {
     "reference": "#000000",
     "accent": "#CC79A7",
     "muted": "#999999",
+    "gd-backtracking": "#56B4E9",
+    "lbfgs": "#E69F00",
 }
 
 
