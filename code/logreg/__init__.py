@@ -21,6 +21,14 @@ from .loss import (
     logreg_loss,
     logreg_loss_and_grad,
 )
+from .inference import (
+    InferenceWarning,
+    SingularHessianWarning,
+    covariance,
+    likelihood_ratio_test,
+    sandwich_covariance,
+    wald,
+)
 from .optimize import FitResult, SeparableDataWarning, fit, gd_step, smoothness_constant
 from .separation import Separation, separation
 from .stable import (
@@ -57,6 +65,12 @@ __all__ = [
     "make_data",
     "separation",
     "Separation",
+    "covariance",
+    "sandwich_covariance",
+    "wald",
+    "likelihood_ratio_test",
+    "InferenceWarning",
+    "SingularHessianWarning",
 ]
 
 __version__ = "0.1.0"

@@ -72,6 +72,22 @@ class FitResult:
         ``sqrt(g^T H^{-1} g)`` for ``"newton"`` (with CG's inexact solve for
         ``"newton-cg"``), ``||g|| / sqrt(L)`` for ``"gd"``. ``decrement**2 / 2`` estimates
         how far the loss is above its minimum.
+    covariance : ndarray of shape (k, k), read-only property
+        The inverse of the Hessian of the *summed* objective at the returned weights
+        (:func:`logreg.inference.covariance`), coordinates ``(w.ravel()..., intercept)``,
+        intercept last; ``k = w.size`` (+ 1 with an intercept). Computed on first access
+        (``O(n k^2 + k^3)``), then cached. Unpenalized: the Wald covariance of the
+        maximum-likelihood estimate. With ``l2 > 0``: the Laplace-approximation posterior
+        covariance under the prior ``N(0, I / (n l2))``, not the sampling covariance of
+        an unbiased estimator. Warns with :class:`logreg.inference.InferenceWarning` if
+        the fit did not converge and with :class:`logreg.inference.SingularHessianWarning`
+        (infinite variances) if the Hessian is singular to working precision. Results
+        of :func:`logreg.fit` provide it; a fit that cannot (the Dask fit, whose rows are
+        gone once it returns) raises ``ValueError`` saying so.
+    standard_errors : ndarray of the shape of ``w``, read-only property
+        ``sqrt`` of the diagonal of ``covariance`` for the weights.
+    intercept_standard_error : float, read-only property
+        The intercept's standard error; NaN when no intercept was fitted.
     """
 
     w: np.ndarray
@@ -84,6 +100,44 @@ class FitResult:
     message: str = ""
     intercept: float = 0.0
     decrement: float = float("nan")
+    #: ``f(result) -> covariance``, attached by the fit that can compute it
+    _covariance_fn: object = field(default=None, repr=False, compare=False)
+    #: ``(covariance, [(message, category), ...])`` after the first access
+    _covariance_cache: object = field(default=None, repr=False, compare=False)
+
+    def _covariance(self):
+        if self._covariance_fn is None:
+            raise ValueError(
+                "this result carries no covariance: the fit that produced it cannot "
+                "compute one after returning (the Dask fit's rows are released). Compute "
+                "it with logreg.inference.covariance(X, y, result.w, ...) on the rows."
+            )
+        if self._covariance_cache is None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                cov = self._covariance_fn(self)
+            self._covariance_cache = (cov, [(c.message, c.category) for c in caught])
+        cov, caught = self._covariance_cache
+        for message, category in caught:  # again at every access: never silent
+            warnings.warn(message, category, stacklevel=3)
+        return cov
+
+    @property
+    def covariance(self) -> np.ndarray:
+        return self._covariance().copy()
+
+    @property
+    def standard_errors(self) -> np.ndarray:
+        w = np.asarray(self.w)
+        return np.sqrt(np.diag(self._covariance())[: w.size]).reshape(w.shape)
+
+    @property
+    def intercept_standard_error(self):
+        w = np.asarray(self.w)
+        rest = np.sqrt(np.diag(self._covariance())[w.size :])
+        if rest.size == 0:
+            return float("nan")
+        return float(rest[0]) if rest.size == 1 else rest
 
 
 class _Problem:

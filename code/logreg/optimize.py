@@ -21,6 +21,7 @@ returns that finite ``w`` with ``converged=False`` and warns with
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from ._validate import (
     as_vector,
     diagnose_nonfinite,
 )
+from .inference import _fit_covariance
 from .loss import logreg_loss_and_grad
 
 __all__ = ["FitResult", "SeparableDataWarning", "fit", "gd_step", "smoothness_constant"]
@@ -223,6 +225,11 @@ def fit(
     if fit_intercept:
         result.intercept = float(result.w[-1])
         result.w = result.w[:-1]
+    # Standard errors on demand (FitResult.covariance). The result holds a reference to
+    # the rows: X as given, or a view of fit's copy with the ones column.
+    result._covariance_fn = partial(
+        _fit_covariance, X[:, :d] if fit_intercept else X, y, l2, fit_intercept
+    )
     return result
 
 
