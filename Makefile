@@ -110,8 +110,9 @@ test: $(STAMP) ## package tests, strict book build, browser tests (if Chromium i
 
 # Publishing to a gh-pages branch, for hosting other than the Pages workflow in
 # .github/workflows (which deploys main by itself). ghp-import commits the built book as
-# the whole content of PUBLISH_BRANCH (history replaced: -f pushes with --force) and
-# pushes it to PUBLISH_REMOTE. -n adds .nojekyll: without it GitHub Pages runs Jekyll,
+# the whole content of the local branch PUBLISH_BRANCH and pushes it to PUBLISH_REMOTE
+# (-p), with --force (-f): the branch holds builds only, never edits to keep.
+# -n adds .nojekyll: without it GitHub Pages runs Jekyll,
 # which drops every folder whose name starts with "_" (_static, with MathJax, and
 # _images). It publishes _build/html as it is: build and test first (`make test`).
 PUBLISH_REMOTE ?= origin
