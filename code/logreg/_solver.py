@@ -244,7 +244,24 @@ def _newton_direction(H, grad):
     return -grad
 
 
-def _cg_direction(obj, grad, max_cg, g0_norm=None):
+def _newton_step(obj, w, grad, H, H_prev, tol):
+    """The Newton direction at ``w`` and the Hessian it used.
+
+    ``H`` is None when the last full step predicted convergence here (``H_prev`` given):
+    the decrement is then first measured with the previous Hessian, which differs from the
+    current one by O(step); only if that estimate exceeds ``tol`` is the Hessian at ``w``
+    formed (one more pass over X). So the final check costs a gradient, not a Hessian, as
+    in scikit-learn's Newton solver.
+    """
+    if H is None:
+        p = _newton_direction(H_prev, grad)
+        if -float(grad @ p) <= tol * tol:
+            return p, H_prev
+        H = obj.evaluate(w, hess=True)[3]
+    return _newton_direction(H, grad), H
+
+
+def _cg_direction(obj, grad, max_cg, g0_norm=None, certify=None):
     """Truncated conjugate gradients on ``H p = -grad``, using only Hessian-vector products.
 
     Stops when the residual is below ``eta ||grad||`` with the forcing term ``eta =
@@ -255,6 +272,12 @@ def _cg_direction(obj, grad, max_cg, g0_norm=None):
     direction of numerically zero curvature appears: ``d^T H d <= eps ||H d|| ||d||``, a
     test relative to the size of ``H`` (an absolute one would abort CG on a positive
     definite Hessian whenever the features are small).
+
+    ``certify=(tol, mu)``, with ``mu > 0`` a lower bound on the eigenvalues of ``H`` (the
+    smallest penalty), also stops CG as soon as the decrement is certified to be at most
+    ``tol``: CG's iterates give ``lambda^2 = -grad^T p + r^T H^{-1} r`` with ``r^T H^{-1} r
+    <= ||r||^2 / mu``. Near the optimum that ends the last, most expensive CG solve (the
+    one whose step would not be taken) after a few products instead of many.
     """
     g_norm = float(np.linalg.norm(grad))
     if g0_norm is None:
@@ -277,6 +300,10 @@ def _cg_direction(obj, grad, max_cg, g0_norm=None):
         rr_new = float(r @ r)
         if np.sqrt(rr_new) <= tol:
             break
+        if certify and certify[1] > 0 and -float(grad @ p) + rr_new / certify[1] <= (
+            certify[0] ** 2
+        ):
+            break  # lambda <= tol is certain: the fit stops here
         d = r + (rr_new / rr) * d
         rr = rr_new
     return p if np.any(p) else -grad
@@ -295,9 +322,13 @@ def _minimize(obj, method, w, tol, max_iter, step=None):
     converged, message, separable = False, "", False
     n_iter = 0
     g0_norm = None
+    mu_lb = float(np.min(obj.pen))  # lambda_min(H) >= the smallest penalty
+    H_prev = None  # the last full Newton step's Hessian, when it predicts convergence
     while True:
         loss, grad, max_t, H = obj.evaluate(
-            w, hess=(method == "newton"), keep_weights=(method == "newton-cg")
+            w,
+            hess=(method == "newton" and H_prev is None),
+            keep_weights=(method == "newton-cg"),
         )
         g_norm = float(np.linalg.norm(grad))
         if g0_norm is None:
@@ -307,9 +338,9 @@ def _minimize(obj, method, w, tol, max_iter, step=None):
             dec = g_norm * np.sqrt(step)
         else:
             if method == "newton":
-                p = _newton_direction(H, grad)
+                p, H = _newton_step(obj, w, grad, H, H_prev, tol)
             else:
-                p = _cg_direction(obj, grad, max_cg, g0_norm)
+                p = _cg_direction(obj, grad, max_cg, g0_norm, certify=(tol, mu_lb))
             dec = float(np.sqrt(max(-float(grad @ p), 0.0)))
         hist_loss.append(loss)
         hist_gnorm.append(g_norm)
@@ -338,6 +369,9 @@ def _minimize(obj, method, w, tol, max_iter, step=None):
                 )
                 break
             w = w + alpha * p
+            # a full step with lambda^2 <= tol: quadratic convergence predicts lambda <= tol
+            # at the new point, so its Hessian is formed only if the old one disagrees
+            H_prev = H if method == "newton" and alpha == 1.0 and dec * dec <= tol else None
         n_iter += 1
 
     if separable:
