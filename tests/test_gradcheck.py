@@ -1,4 +1,4 @@
-"""Finite differences and the complex step: accuracy as theory predicts, and bugs caught."""
+"""Finite differences and the complex step: accuracy as predicted, and bugs caught."""
 
 import numpy as np
 import pytest
@@ -70,6 +70,12 @@ def test_central_difference_divides_by_the_step_actually_taken(w0):
     assert check_grad(f, np.array([1.0]), w) == 0.0
 
 
+def test_a_step_lost_in_rounding_is_refused():
+    # 1 + 1e-17 == 1 - 1e-17 == 1: dividing by the step taken would divide by zero.
+    with pytest.raises(ValueError, match=r"the step h = 1e-17 is lost in w\[0\] = 1.0"):
+        numerical_grad(lambda v: float(v @ v), np.array([1.0]), h=1e-17)
+
+
 def test_step_can_be_given_as_h_or_eps_but_not_both():
     f, w = (lambda v: float(v @ v)), np.array([0.3, -0.7])
     assert np.array_equal(numerical_grad(f, w, h=1e-4), numerical_grad(f, w, 1e-4))
@@ -82,13 +88,14 @@ def test_step_can_be_given_as_h_or_eps_but_not_both():
     [
         lambda X, y, w: X.T @ (1 / (1 + np.exp(-X @ w)) - y),  # missing 1/n
         lambda X, y, w: -logreg_loss_and_grad(X, y, w)[1],  # wrong sign
-        lambda X, y, w: X.T @ (y - 1 / (1 + np.exp(-X @ w))) / len(y) * -1 * 0.5,  # factor slip
+        # factor slip
+        lambda X, y, w: X.T @ (y - 1 / (1 + np.exp(-X @ w))) / len(y) * -1 * 0.5,
     ],
 )
 def test_check_grad_catches_wrong_gradients(small_problem, bug):
-    # The normwise relative error of a wrong factor c is |1 - c| / max(1, |c|): about 1
-    # for the missing 1/n, 2 for the sign, 1/2 for the factor slip. A correct gradient at
-    # this generic point (||g|| ~ 0.1) is limited by round-off and truncation, ~1e-10.
+    # The normwise relative error of a wrong factor c is |1 - c| / max(1, |c|): about
+    # 1 for the missing 1/n, 2 for the sign, 1/2 for the factor slip. A correct gradient
+    # at this generic point (||g|| ~ 0.1) is limited by round-off and truncation.
     X, y, w = small_problem
     f = lambda v: logreg_loss(X, y, v)  # noqa: E731
     assert check_grad(f, lambda v: logreg_loss_and_grad(X, y, v)[1], w) < 1e-8
@@ -105,8 +112,8 @@ def chapter_problem():
 # Bug 4: the old metric max_j |g_j - g_fd_j| / max(1, |g_fd_j|) is absolute whenever
 # |g| < 1, so near an optimum the zero vector and -g scored |g| and 2|g|: "correct" once
 # ||g|| < 1e-9. Normwise relative, they score 1 and 2 however small g is, as long as
-# g_fd is above the round-off floor; the correct gradient's score is (noise + truncation)
-# / ||g||, which is small when ||g|| is well above that floor.
+# g_fd is above the round-off floor; the correct gradient's score is
+# (noise + truncation) / ||g||, small when ||g|| is well above that floor.
 @pytest.mark.parametrize("distance", [1e-8, 1e-6, 1e-4, 1e-2])
 def test_zero_and_negated_gradient_fail_near_the_optimum(chapter_problem, distance):
     X, y, w_hat = chapter_problem
@@ -122,8 +129,8 @@ def test_zero_and_negated_gradient_fail_near_the_optimum(chapter_problem, distan
 
 
 def test_at_the_optimum_the_check_is_inconclusive_not_fooled(chapter_problem):
-    # With ||g|| below the round-off floor, g_fd is noise: correct, zero and -g all score
-    # well below 1 and well above a "correct" 1e-8. None of them passes as correct.
+    # With ||g|| below the round-off floor, g_fd is noise: correct, zero and -g all
+    # score well below 1 and well above a "correct" 1e-8. None passes as correct.
     X, y, w_hat = chapter_problem
     f = lambda v: logreg_loss(X, y, v)  # noqa: E731
     g = logreg_loss_and_grad(X, y, w_hat)[1]
@@ -136,9 +143,9 @@ def test_a_feature_in_other_units_does_not_make_a_correct_gradient_look_wrong(
     chapter_problem, c
 ):
     # The same problem with feature 0 in other units: X[:, 0] * c, w_0 / c. With
-    # scale = 1 / max_i |x_ij|, the step and the weights follow the units, so the score is
-    # unchanged up to round-off; without it, SciPy's step max(1, |w_j|) * EPS**(1/3) is a
-    # million length scales too long along the magnified feature.
+    # scale = 1 / max_i |x_ij|, the step and the weights follow the units, so the score
+    # is unchanged up to round-off; without it, SciPy's step EPS**(1/3) max(1, |w_j|)
+    # spans several length scales along the magnified feature.
     X, y, _ = chapter_problem
     w = np.random.default_rng(4).standard_normal(X.shape[1])
     Xc, wc = X.copy(), w.copy()

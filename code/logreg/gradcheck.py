@@ -1,28 +1,28 @@
-r"""Gradient checks: central differences, a normwise relative error, and the complex step.
+r"""Gradient checks: central differences, a normwise relative error, the complex step.
 
 For a smooth ``f`` and a step ``h`` along coordinate ``j``::
 
-    central:  (f(w + h e_j) - f(w - h e_j)) / (2h)   error ~ h^2 |f'''| / 6 + rho u |f| / h
-    complex:  Im f(w + i h e_j) / h                    error ~ h^2 |f'''| / 6  (no subtraction)
+    central:  (f(w + h e_j) - f(w - h e_j)) / (2h)  error ~ h^2 |f'''|/6 + rho u |f|/h
+    complex:  Im f(w + i h e_j) / h     error ~ h^2 |f'''|/6, nothing cancels
 
-with ``u = 2**-53`` the unit round-off and ``rho`` the round-off multiplier of ``f`` (each
-computed value of ``f`` has relative error at most about ``rho u``). The central
+with ``u = 2**-53`` the unit round-off and ``rho`` the round-off multiplier of ``f``
+(each computed value of ``f`` has relative error at most about ``rho u``). The central
 difference's error is smallest near ``h* = (3 rho u |f| / |f'''|)**(1/3)``: about
 ``EPS**(1/3) ~ 6e-6`` times the length scale on which ``f`` varies along ``w_j``. That
-length scale is the caller's knowledge: :func:`check_grad` takes it as ``scale`` (for the
-logistic loss, about ``1 / max_i |x_ij|``) and otherwise uses SciPy's ``max(1, |w_j|)``.
-The quotient divides by the step actually taken, ``(w_j + h) - (w_j - h)`` as computed,
-not by ``2h``.
+length scale is the caller's knowledge: :func:`check_grad` takes it as ``scale`` (for
+the logistic loss, about ``1 / max_i |x_ij|``) and otherwise uses SciPy's
+``max(1, |w_j|)``. The quotient divides by the step actually taken,
+``(w_j + h) - (w_j - h)`` as computed, not by ``2h``.
 
 :func:`check_grad` reports the normwise relative error::
 
     err = ||D (g - g_fd)|| / max(||D g||, ||D g_fd||, ||D n||),   D = diag(scale)
 
-where ``n_j = rho u (|f(w + h e_j)| + |f(w - h e_j)|) / (2h)`` is the predicted round-off
-of ``g_fd_j``: the noise floor below which a difference quotient cannot tell a gradient
-from zero. The zero vector scores 1 and ``-g`` scores about 2 whenever ``g_fd`` is above
-that floor, however small ``g`` is; multiplying ``f`` by a constant or a feature by a
-unit (with ``scale`` given) leaves the score unchanged.
+where ``n_j = rho u (|f(w + h e_j)| + |f(w - h e_j)|) / (2h)`` is the predicted
+round-off of ``g_fd_j``: the noise floor below which a difference quotient cannot tell a
+gradient from zero. The zero vector scores 1 and ``-g`` about 2 whenever ``g_fd`` is
+above that floor, however small ``g`` is; multiplying ``f`` by a constant, or a feature
+by a unit (with ``scale`` given), leaves the score unchanged.
 
 The complex step has no subtraction, so ``h`` can be as small as 1e-20 and the result is
 exact to round-off, provided ``f`` is complex-analytic.
@@ -67,7 +67,8 @@ def _real_value(f, x, where: str) -> float:
         raise ValueError(f"f must return a scalar; got shape {arr.shape} at {where}.")
     if arr.dtype.kind == "c":
         raise TypeError(
-            f"f must return a real number for a real argument; got {value!r} at {where}."
+            "f must return a real number for a real argument; "
+            f"got {value!r} at {where}."
         )
     value = float(arr.reshape(()))
     if not np.isfinite(value):
@@ -78,9 +79,11 @@ def _real_value(f, x, where: str) -> float:
 
 
 def _one_step(eps, h):
-    """The absolute step from ``eps`` (the old name) or ``h``; None if neither is given."""
+    """The absolute step from ``eps`` (its former name) or ``h``; None if neither."""
     if eps is not None and h is not None:
-        raise ValueError(f"give the step as h or as eps, not both; got eps={eps!r}, h={h!r}.")
+        raise ValueError(
+            f"give the step as h or as eps, not both; got eps={eps!r}, h={h!r}."
+        )
     if h is not None:
         return as_positive_float(h, "h")
     if eps is not None:
@@ -111,12 +114,19 @@ def _central_differences(f, w, steps):
     g, size = np.empty_like(w), np.empty_like(w)
     x = w.copy()
     for j in range(w.size):
-        x[j] = w[j] + steps[j]
-        x_plus = x[j]
+        x_plus, x_minus = w[j] + steps[j], w[j] - steps[j]
+        dx = x_plus - x_minus  # the step actually taken: w_j +- h both round
+        if dx == 0.0:
+            raise ValueError(
+                f"the step h = {float(steps[j])!r} is lost in "
+                f"w[{j}] = {float(w[j])!r}: w + h and w - h round to the same "
+                "number; use a step above about "
+                f"{float(np.spacing(abs(w[j]))):.1e}."
+            )
+        x[j] = x_plus
         f_plus = _real_value(f, x, f"w + h*e_{j}")
-        x[j] = w[j] - steps[j]
+        x[j] = x_minus
         f_minus = _real_value(f, x, f"w - h*e_{j}")
-        dx = x_plus - x[j]  # the step actually taken: w_j +- h both round
         x[j] = w[j]
         g[j] = (f_plus - f_minus) / dx
         size[j] = (abs(f_plus) + abs(f_minus)) / dx
@@ -150,7 +160,7 @@ def numerical_grad(f, w, eps=None, *, h=None):
 
 
 def central_difference_step(w, scale=None) -> np.ndarray:
-    """SciPy's relative step for central differences: ``EPS**(1/3) * max(scale_j, |w_j|)``.
+    """SciPy's relative central-difference step, ``EPS**(1/3) * max(scale_j, |w_j|)``.
 
     Parameters
     ----------
@@ -189,8 +199,8 @@ def check_grad(f, grad, w, eps=None, *, h=None, scale=None, rho=RHO):
         ``1 / max_i |x_ij|``). It sets the default step and weighs the components, so
         that expressing a feature in other units changes neither. Default 1.
     rho : float, default 16
-        Round-off multiplier of ``f`` for the noise floor: each computed ``f`` is assumed
-        to have relative error at most ``rho * u``.
+        Round-off multiplier of ``f`` for the noise floor: each computed ``f`` is
+        assumed to have relative error at most ``rho * u``.
 
     Returns
     -------
@@ -227,7 +237,7 @@ def check_grad(f, grad, w, eps=None, *, h=None, scale=None, rho=RHO):
 
 
 def complex_step_grad(f, w, h=1e-20):
-    """Complex-step gradient ``Im f(w + i h e_j) / h``: no subtraction, so no cancellation.
+    """Complex-step gradient ``Im f(w + i h e_j) / h``: no subtraction, no cancellation.
 
     Parameters
     ----------
@@ -264,10 +274,10 @@ def complex_step_grad(f, w, h=1e-20):
             raise ValueError(f"f must return a scalar; got shape {value.shape}.")
         if value.dtype.kind != "c":
             raise TypeError(
-                "f returned a real number for a complex argument, so the imaginary part that "
-                "carries the derivative was dropped. The complex step needs f built from "
-                "analytic operations only (no abs, conjugation, .real or float() casts; "
-                "branch only on the real part)."
+                "f returned a real number for a complex argument, so the imaginary "
+                "part that carries the derivative was dropped. The complex step needs "
+                "f built from analytic operations only (no abs, conjugation, .real or "
+                "float() casts; branch only on the real part)."
             )
         value = complex(value.reshape(()))
         if not (np.isfinite(value.real) and np.isfinite(value.imag)):
