@@ -2,8 +2,10 @@ r"""Gradient checks: central differences, a normwise relative error, the complex
 
 For a smooth ``f`` and a step ``h`` along coordinate ``j``::
 
-    central:  (f(w + h e_j) - f(w - h e_j)) / (2h)  error ~ h^2 |f'''|/6 + rho u |f|/h
-    complex:  Im f(w + i h e_j) / h     error ~ h^2 |f'''|/6, nothing cancels
+    central:  (f(w + h e_j) - f(w - h e_j)) / (2h)
+              error ~ h^2 |f'''| / 6 + rho u |f| / h
+    complex:  Im f(w + i h e_j) / h
+              error ~ h^2 |f'''| / 6, nothing cancels
 
 with ``u = 2**-53`` the unit round-off and ``rho`` the round-off multiplier of ``f``
 (each computed value of ``f`` has relative error at most about ``rho u``). The central
