@@ -15,6 +15,10 @@ blocks, so no n-length or n-by-d temporary is created. The helpers here return *
 (not means), so blocks computed anywhere (another thread, another machine) combine
 exactly by addition.
 
+``t_i = (1 - 2 y_i) z_i = -m_i`` is the *negated margin*: ``m_i = (2 y_i - 1) z_i`` is
+the margin, positive when example ``i`` is classified correctly, so ``softplus(t_i)`` is
+small for a confident correct prediction.
+
 Inputs are trusted: the public functions in :mod:`logreg.loss` and
 :mod:`logreg.optimize` validate them.
 """
@@ -59,7 +63,7 @@ class Scratch:
 
 
 def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
-    """From the signed margin ``t`` (overwritten), return ``(loss_sum, max_t, max_abs_t)``.
+    """From the negated margin ``t`` (overwritten): ``(loss_sum, max_t, max_abs_t)``.
 
     On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 -
     p)`` when ``want_h``. ``s = 1 - 2y``.

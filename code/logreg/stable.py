@@ -16,7 +16,8 @@ Hessian weight      p (1 - p)                              e / (1 + e)**2
 ==================  =====================================  =====================================
 
 The per-example loss, gradient weight and Hessian weight are written in terms of the
-*signed margin* ``t = (1 - 2y) z``, so that ``1 - p`` and ``log(1 - p)`` are never
+*negated margin* ``t = (1 - 2y) z = -m`` (``m = (2y - 1) z`` is the margin, positive for a
+correctly classified example), so that ``1 - p`` and ``log(1 - p)`` are never
 formed by subtraction: for ``z > 37``, ``p`` rounds to 1 and the textbook ``1 - p`` is
 exactly 0.
 
@@ -151,6 +152,7 @@ def log_sigmoid(z):
 
 
 def _signed_margin(y, z) -> tuple[np.ndarray, np.ndarray]:
+    # Returns (1 - 2y, z): their product is the negated margin t = (1 - 2y) z.
     z = _as_logits(z)
     if z.dtype.kind == "c":
         raise TypeError("z must be real here; got a complex array.")
