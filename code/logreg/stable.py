@@ -16,10 +16,10 @@ Hessian weight      p (1 - p)                              e / (1 + e)**2
 ==================  =====================================  =====================================
 
 The per-example loss, gradient weight and Hessian weight are written in terms of the
-*negated margin* ``t = (1 - 2y) z = -m`` (``m = (2y - 1) z`` is the margin, positive for a
-correctly classified example), so that ``1 - p`` and ``log(1 - p)`` are never
-formed by subtraction: for ``z > 37``, ``p`` rounds to 1 and the textbook ``1 - p`` is
-exactly 0.
+*negated margin* ``t = (1 - 2y) z = -m`` (``m = (2y - 1) z`` is the margin, positive
+for a correctly classified example), so that ``1 - p`` and ``log(1 - p)`` are never
+formed by subtraction: from ``z = 53 log 2 ~ 36.74``, the computed ``p`` is 1 and the
+textbook ``1 - p`` is exactly 0.
 
 The functions accept scalars (and return NumPy scalars) or arrays of any shape. Complex
 input is accepted by :func:`sigmoid`, :func:`softplus` and :func:`log_sigmoid`, with the
