@@ -142,7 +142,7 @@ def test_lr_must_be_positive_and_finite(lr):
 
 
 def test_fit_arguments():
-    with pytest.raises(ValueError, match="method must be one of 'gd', 'newton', 'newton-cg'; got 'lbfgs'"):
+    with pytest.raises(ValueError, match="method must be one of 'gd', 'newton', 'newton-cg', 'fista'; got 'lbfgs'"):
         fit(X, Y, method="lbfgs")
     with pytest.raises(ValueError, match="l2 must be non-negative and finite; got -1.0"):
         fit(X, Y, l2=-1.0)

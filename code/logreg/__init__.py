@@ -6,6 +6,7 @@ Conventions: ``X`` has shape (n_samples, n_features), labels ``y`` are 0/1 of sh
 ones to ``X``); ``fit(..., fit_intercept=True)`` fits an unpenalized one.
 """
 
+from . import multinomial
 from .data import make_data
 from .gradcheck import (
     central_difference_step,
@@ -29,6 +30,7 @@ from .inference import (
     sandwich_covariance,
     wald,
 )
+from .l1 import kkt_residual, l1_max, soft_threshold
 from .optimize import FitResult, SeparableDataWarning, fit, gd_step, smoothness_constant
 from .separation import Separation, separation
 from .stable import (
@@ -62,6 +64,9 @@ __all__ = [
     "FitResult",
     "SeparableDataWarning",
     "smoothness_constant",
+    "l1_max",
+    "soft_threshold",
+    "kkt_residual",
     "make_data",
     "separation",
     "Separation",

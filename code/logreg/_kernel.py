@@ -3,10 +3,15 @@ r"""Row-block engine: sums over examples, one pass over ``X``.
 The loss, the gradient, the Hessian-vector product and the Hessian are all sums over
 examples,
 
-    loss_sum = sum_i softplus(t_i),          t_i = (1 - 2 y_i) z_i,  z = X w
-    grad_sum = X^T r,                         r_i = p_i - y_i
-    hvp_sum  = X^T (h * (X v)),               h_i = p_i (1 - p_i)
-    hess_sum = X^T diag(h) X,
+    loss_sum = sum_i c_i softplus(t_i),      t_i = (1 - 2 y_i) z_i,  z = X w
+    grad_sum = X^T (c * r),                   r_i = p_i - y_i
+    hvp_sum  = X^T (c * h * (X v)),           h_i = p_i (1 - p_i)
+    hess_sum = X^T diag(c * h) X,
+
+with sample weights ``c`` (argument ``c``, shape (n,)); ``c=None`` means every
+``c_i = 1`` and skips the multiplications, so unweighted sums cost exactly what they did
+before weights existed. With weights, each block costs one extra elementwise product
+(and the loss sum two dot products instead of two sums): still one pass over ``X``.
 
 so they are computed block of rows by block of rows. Each block of ``X`` (about
 ``BLOCK_BYTES``) is read from memory once and reused from cache for ``X_b @ w`` and for
@@ -62,11 +67,12 @@ class Scratch:
         return self.z[:m], self.s[:m], self.e[:m], self.tmp[:m], self.mask[:m]
 
 
-def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
+def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool, c=None):
     """From the negated margin ``t`` (overwritten): ``(loss_sum, max_t, max_abs_t)``.
 
     On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 -
-    p)`` when ``want_h``. ``s = 1 - 2y``.
+    p)`` when ``want_h``. ``s = 1 - 2y``. With block weights ``c`` the loss sum is
+    weighted and ``r``, ``h`` come back multiplied by ``c``.
     """
     max_t = t.max()
     np.abs(t, out=e)
@@ -74,9 +80,9 @@ def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
     np.negative(e, out=e)
     np.exp(e, out=e)  # e = exp(-|t|) in [0, 1]: cannot overflow
     np.log1p(e, out=tmp)
-    loss_sum = tmp.sum()
+    loss_sum = tmp.sum() if c is None else tmp @ c
     np.maximum(t, 0.0, out=tmp)
-    loss_sum += tmp.sum()  # softplus(t) = max(t, 0) + log1p(e), both >= 0
+    loss_sum += tmp.sum() if c is None else tmp @ c  # softplus(t) = max(t, 0) + log1p(e)
     np.add(e, 1.0, out=tmp)  # tmp = 1 + e
     if want_r:
         np.greater_equal(t, 0.0, out=mask)
@@ -84,14 +90,18 @@ def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool):
         np.copyto(t, 1.0, where=mask)
         np.divide(t, tmp, out=t)  # sigmoid(t)
         np.multiply(t, s, out=t)  # r = (1 - 2y) sigmoid(t) = p - y
+        if c is not None:
+            np.multiply(t, c, out=t)
     if want_h:
         np.divide(e, tmp, out=e)
         np.divide(e, tmp, out=e)  # h = e / (1 + e)**2 = p (1 - p)
+        if c is not None:
+            np.multiply(e, c, out=e)
     return loss_sum, max_t, max_abs_t
 
 
 @_quiet
-def loss_grad_sums(X, y, w, *, want_grad: bool = True):
+def loss_grad_sums(X, y, w, *, want_grad: bool = True, c=None):
     """Return ``(loss_sum, grad_sum, max_t, max_abs_t)`` over all rows.
 
     ``grad_sum`` is None when not wanted; ``max_t`` is the largest signed margin (all
@@ -113,7 +123,10 @@ def loss_grad_sums(X, y, w, *, want_grad: bool = True):
         np.multiply(y[blk], -2.0, out=s)
         s += 1.0
         np.multiply(z, s, out=z)  # t = (1 - 2y) z
-        lb, mt, ma = margin_terms(z, e, tmp, mask, s, want_r=want_grad, want_h=False)
+        cb = None if c is None else c[blk]
+        lb, mt, ma = margin_terms(
+            z, e, tmp, mask, s, want_r=want_grad, want_h=False, c=cb
+        )
         loss_sum += lb
         max_t = max(max_t, mt)
         max_abs_t = max(max_abs_t, ma) if not np.isnan(ma) else np.nan
@@ -123,8 +136,8 @@ def loss_grad_sums(X, y, w, *, want_grad: bool = True):
 
 
 @_quiet
-def careful_loss_mean(X, y, w):
-    """Mean loss with each term divided by n before summing.
+def careful_loss_mean(X, y, w, c=None):
+    """Mean loss (weighted by ``c`` if given) with each term divided by n before summing.
 
     Only for the rare case where the plain sum of finite terms overflowed (logits near
     1e308): the mean of terms that are each below the float64 maximum is itself
@@ -134,15 +147,16 @@ def careful_loss_mean(X, y, w):
     total = 0.0
     for blk in row_blocks(n, X.shape[1]):
         t = (X[blk] @ w) * (1.0 - 2.0 * y[blk])
-        total += np.sum(np.maximum(t, 0.0) / n) + np.sum(
-            np.log1p(np.exp(-np.abs(t))) / n
-        )
+        terms = np.maximum(t, 0.0) / n + np.log1p(np.exp(-np.abs(t))) / n
+        if c is not None:
+            terms *= c[blk] * (n / c.sum())  # weighted mean: sum c_i l_i / sum c_i
+        total += np.sum(terms)
     return float(total)
 
 
 @_quiet
-def hvp_sum(X, y, w, v):
-    """Return ``X^T (h * (X v))`` with ``h = p (1 - p)`` at ``w``, in one pass over X."""
+def hvp_sum(X, y, w, v, c=None):
+    """Return ``X^T (c * h * (X v))`` with ``h = p (1 - p)`` at ``w``, in one pass over X."""
     n, d = X.shape
     rows = min(n, block_rows(d))
     buf = Scratch(rows)
@@ -159,6 +173,8 @@ def hvp_sum(X, y, w, v):
         np.add(e, 1.0, out=tmp)
         np.divide(e, tmp, out=e)
         np.divide(e, tmp, out=e)  # h = e / (1 + e)**2
+        if c is not None:
+            np.multiply(e, c[blk], out=e)
         xvb = xv[:m]
         np.matmul(Xb, v, out=xvb)
         np.multiply(xvb, e, out=xvb)
@@ -196,9 +212,9 @@ def _gram_update(H, Xb, sqrt_s, work):
 
 
 @_quiet
-def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
+def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None, c=None):
     """One pass over X at ``w``: loss sum, gradient sum, max signed margin and optionally the
-    Hessian sum ``X^T diag(h) X``, storing ``z`` and ``h`` when asked.
+    Hessian sum ``X^T diag(c h) X``, storing ``z`` and ``c h`` when asked.
 
     Used by the solvers, which keep ``z = X w`` for the line search and ``h`` for CG.
     """
@@ -221,7 +237,14 @@ def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
         s += 1.0
         np.multiply(z, s, out=z)
         lb, mt, _ = margin_terms(
-            z, e, tmp, mask, s, want_r=True, want_h=want_hess or h_out is not None
+            z,
+            e,
+            tmp,
+            mask,
+            s,
+            want_r=True,
+            want_h=want_hess or h_out is not None,
+            c=None if c is None else c[blk],
         )
         loss_sum += lb
         max_t = max(max_t, mt)
@@ -236,16 +259,18 @@ def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None):
     return loss_sum, grad_sum, max_t, H
 
 
-def hessian_sum(X, y, w):
-    """Return the full symmetric ``X^T diag(h) X`` at ``w``."""
-    return full_pass(X, y, w, want_hess=True)[3]
+def hessian_sum(X, y, w, c=None):
+    """Return the full symmetric ``X^T diag(c h) X`` at ``w``."""
+    return full_pass(X, y, w, want_hess=True, c=c)[3]
 
 
 @_quiet
-def line_losses(z, Xp, s, alpha, out_tmp):
-    """Mean-free loss sum of ``softplus(s * (z + alpha Xp))`` (O(n), no pass over X)."""
+def line_losses(z, Xp, s, alpha, out_tmp, c=None):
+    """Mean-free loss sum of ``c * softplus(s * (z + alpha Xp))`` (O(n), no pass over X)."""
     np.multiply(Xp, alpha, out=out_tmp)
     out_tmp += z
     out_tmp *= s
     t = out_tmp
-    return np.maximum(t, 0.0).sum() + np.log1p(np.exp(-np.abs(t))).sum()
+    if c is None:
+        return np.maximum(t, 0.0).sum() + np.log1p(np.exp(-np.abs(t))).sum()
+    return np.maximum(t, 0.0) @ c + np.log1p(np.exp(-np.abs(t))) @ c

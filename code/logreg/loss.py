@@ -8,6 +8,17 @@ With ``X`` of shape (n, d), labels ``y`` in {0, 1} of shape (n,), weights ``w`` 
     hvp      = 1/n * X.T @ (s * (X @ v)) + lam * v,   s = p (1 - p)
     hessian  = 1/n * X.T @ diag(s) @ X + lam * I               shape (d, d)
 
+With sample weights ``c`` (``sample_weight``, shape (n,), non-negative, not all zero)
+every mean over examples becomes a weighted mean, ``1/n sum_i -> 1/W sum_i c_i`` with
+``W = sum_i c_i``::
+
+    loss     = 1/W * sum_i c_i [softplus(z_i) - y_i z_i] + lam/2 * ||w||^2
+    gradient = 1/W * X.T @ (c * (p - y)) + lam * w
+    hessian  = 1/W * X.T @ diag(c * s) @ X + lam * I
+
+so integer weights give exactly the objective of the data set with row ``i`` repeated
+``c_i`` times, and scaling every weight by the same factor changes nothing.
+
 The loss is computed from the logits, never as ``log`` of a clipped probability; ``p -
 y`` and ``p (1 - p)`` are computed without cancellation (see :mod:`logreg.stable`). The
 sums over rows run block by block (:mod:`logreg._kernel`), so a call reads ``X`` once
@@ -105,7 +116,53 @@ def bce_loss(y, p, *, eps=1e-12):
     return float(np.mean(terms))
 
 
-def bce_with_logits(y, z):
+def as_sample_weight(sample_weight, n: int):
+    """Return ``sample_weight`` as a float64 vector of shape (n,), or None if it is None.
+
+    Raises ``TypeError``/``ValueError`` unless it holds ``n`` finite, non-negative
+    numbers that are not all zero.
+    """
+    if sample_weight is None:
+        return None
+    c = _as_float(_asarray(sample_weight, "sample_weight"), "sample_weight")
+    if c.ndim != 1 or c.shape[0] != n:
+        raise ValueError(
+            f"sample_weight must have shape ({n},), one weight per example; "
+            f"got shape {c.shape}."
+        )
+    bad = ~np.isfinite(c) | (c < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            "sample_weight must be non-negative and finite; "
+            f"sample_weight[{i}] = {c[i]!r}."
+        )
+    total = c.sum()
+    if not total > 0:
+        raise ValueError(
+            "sample_weight must not be all zero: the weighted mean 1/sum(c) * sum(c_i "
+            "loss_i) is then undefined."
+        )
+    if not np.isfinite(total):
+        raise ValueError(
+            f"sample_weight sums to {total}, beyond the float64 range; divide the weights "
+            "by a common factor (the objective does not change)."
+        )
+    return c
+
+
+def _mean(terms: np.ndarray, c) -> float:
+    if c is None:
+        return _mean_of_terms(terms)
+    W = c.sum()
+    with np.errstate(over="ignore"):
+        total = terms @ c
+    if np.isfinite(total):
+        return float(total / W)
+    return float(np.sum((c / W) * terms))
+
+
+def bce_with_logits(y, z, *, sample_weight=None):
     """Mean binary cross-entropy from *logits*: ``mean(softplus(z) - y z)``, the stable form.
 
     Parameters
@@ -114,6 +171,9 @@ def bce_with_logits(y, z):
         Labels, 0 or 1.
     z : array_like of shape (n,)
         Logits (any finite values, up to about 1e308 in magnitude).
+    sample_weight : array_like of shape (n,), optional
+        Non-negative weights ``c``, not all zero: the result is then the weighted mean
+        ``sum_i c_i l_i / sum_i c_i``.
 
     Returns
     -------
@@ -126,20 +186,27 @@ def bce_with_logits(y, z):
     z = _as_float(_asarray(z, "z"), "z")
     if z.shape != y.shape:
         raise ValueError(f"z must have the shape of y, {y.shape}; got {z.shape}.")
-    return _mean_of_terms(per_example_loss(y, z))
+    c = as_sample_weight(sample_weight, y.shape[0])
+    return _mean(per_example_loss(y, z), c)
 
 
-def _check_inputs(X, y, w, l2):
+def _check_inputs(X, y, w, l2, sample_weight=None):
     X = as_matrix(X)
     n, d = X.shape
     y = as_labels(y, n)
     w = as_vector(w, d, "w")
     l2 = as_nonnegative_float(l2, "l2")
-    return X, y, w, l2
+    c = as_sample_weight(sample_weight, n)
+    return X, y, w, l2, c
+
+
+def _total(X, c) -> float:
+    """The normalizer of the sums: ``n``, or the total weight ``W``."""
+    return X.shape[0] if c is None else float(c.sum())
 
 
 @_quiet
-def logreg_loss_and_grad(X, y, w, *, l2=0.0):
+def logreg_loss_and_grad(X, y, w, *, l2=0.0, sample_weight=None):
     """Mean log-loss and its gradient, from logits, in one pass over ``X``.
 
     Parameters
@@ -150,6 +217,9 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0):
     w : array_like of shape (n_features,)
     l2 : float, default 0
         Ridge strength ``lam`` in ``loss + lam/2 ||w||^2``.
+    sample_weight : array_like of shape (n_samples,), optional
+        Non-negative weights ``c``, not all zero; the loss becomes the weighted mean
+        ``sum_i c_i l_i / sum_i c_i`` (module docstring).
 
     Returns
     -------
@@ -171,13 +241,13 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0):
     >>> round(loss, 12) == round(np.log(2), 12), grad.shape
     (True, (2,))
     """
-    X, y, w, l2 = _check_inputs(X, y, w, l2)
-    n = X.shape[0]
-    loss_sum, grad_sum, _, _ = _kernel.loss_grad_sums(X, y, w)
+    X, y, w, l2, c = _check_inputs(X, y, w, l2, sample_weight)
+    n = _total(X, c)
+    loss_sum, grad_sum, _, _ = _kernel.loss_grad_sums(X, y, w, c=c)
     grad = grad_sum / n
     loss = loss_sum / n
     if not np.isfinite(loss) and np.all(np.isfinite(grad)):
-        loss = _kernel.careful_loss_mean(X, y, w)
+        loss = _kernel.careful_loss_mean(X, y, w, c)
     if l2:
         loss += 0.5 * l2 * float(w @ w)
         grad += l2 * w
@@ -187,11 +257,11 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0):
 
 
 @_quiet
-def logreg_loss(X, y, w, *, l2=0.0):
+def logreg_loss(X, y, w, *, l2=0.0, sample_weight=None):
     """Mean log-loss only; accepts a complex ``w`` for complex-step differentiation.
 
-    For real ``w`` this is ``logreg_loss_and_grad(X, y, w, l2=l2)[0]`` without the
-    gradient's pass. For complex ``w`` it evaluates the same formula with every
+    For real ``w`` this is ``logreg_loss_and_grad(X, y, w, l2=l2,
+    sample_weight=sample_weight)[0]`` without the gradient's pass. For complex ``w`` it evaluates the same formula with every
     operation analytic (branches chosen by the real part, ``w @ w`` not ``|w|^2``), so
     that ``Im(loss(w + i h e_j)) / h`` is the j-th partial derivative.
     """
@@ -200,15 +270,18 @@ def logreg_loss(X, y, w, *, l2=0.0):
     y = as_labels(y, n)
     w = as_vector(w, d, "w", allow_complex=True)
     l2 = as_nonnegative_float(l2, "l2")
+    c = as_sample_weight(sample_weight, n)
     if w.dtype.kind == "c":
         t = (1.0 - 2.0 * y) * (X @ w)
-        return np.mean(softplus(t)) + 0.5 * l2 * (w @ w)
-    loss_sum, _, _, max_abs_z = _kernel.loss_grad_sums(X, y, w, want_grad=False)
+        terms = softplus(t)
+        mean = np.mean(terms) if c is None else (terms @ c) / c.sum()
+        return mean + 0.5 * l2 * (w @ w)
+    loss_sum, _, _, max_abs_z = _kernel.loss_grad_sums(X, y, w, want_grad=False, c=c)
     if not np.isfinite(max_abs_z):
         diagnose_nonfinite(X, w=w)
-    loss = loss_sum / n
+    loss = loss_sum / _total(X, c)
     if not np.isfinite(loss):
-        loss = _kernel.careful_loss_mean(X, y, w)
+        loss = _kernel.careful_loss_mean(X, y, w, c)
     loss += 0.5 * l2 * float(w @ w)
     if not np.isfinite(loss):
         diagnose_nonfinite(X, w=w)
@@ -216,7 +289,7 @@ def logreg_loss(X, y, w, *, l2=0.0):
 
 
 @_quiet
-def hvp(X, y, w, v, *, l2=0.0):
+def hvp(X, y, w, v, *, l2=0.0, sample_weight=None):
     """Hessian-vector product ``H v`` without forming ``H``: O(n d) time, O(d) extra memory.
 
     Parameters
@@ -230,6 +303,9 @@ def hvp(X, y, w, v, *, l2=0.0):
     v : array_like of shape (n_features,)
         Direction.
     l2 : float, default 0
+    sample_weight : array_like of shape (n_samples,), optional
+        Non-negative weights ``c``: ``s`` becomes ``c * s`` and ``n`` becomes
+        ``sum(c)``.
 
     Returns
     -------
@@ -237,9 +313,9 @@ def hvp(X, y, w, v, *, l2=0.0):
         ``X.T @ (s * (X @ v)) / n + l2 * v`` with ``s = p (1 - p)`` computed as
         ``e / (1 + e)**2``, ``e = exp(-|z|)``.
     """
-    X, y, w, l2 = _check_inputs(X, y, w, l2)
+    X, y, w, l2, c = _check_inputs(X, y, w, l2, sample_weight)
     v = as_vector(v, X.shape[1], "v")
-    out = _kernel.hvp_sum(X, y, w, v) / X.shape[0]
+    out = _kernel.hvp_sum(X, y, w, v, c) / _total(X, c)
     if l2:
         out += l2 * v
     if not np.all(np.isfinite(out)):
@@ -248,15 +324,16 @@ def hvp(X, y, w, v, *, l2=0.0):
 
 
 @_quiet
-def hessian(X, y, w, *, l2=0.0):
+def hessian(X, y, w, *, l2=0.0, sample_weight=None):
     """The explicit Hessian ``X.T @ diag(s) @ X / n + l2 I`` (d-by-d; for small d and checks).
 
     Costs O(n d^2) time and O(d^2) memory; prefer :func:`hvp` inside iterative solvers.
     Accumulated block by block with NumPy's ``A.T @ A`` (a symmetric rank-k update in
-    its BLAS) and symmetrized, so the result is exactly symmetric.
+    its BLAS) and symmetrized, so the result is exactly symmetric. With
+    ``sample_weight`` ``c``: ``X.T @ diag(c * s) @ X / sum(c) + l2 I``.
     """
-    X, y, w, l2 = _check_inputs(X, y, w, l2)
-    H = _kernel.hessian_sum(X, y, w) / X.shape[0]
+    X, y, w, l2, c = _check_inputs(X, y, w, l2, sample_weight)
+    H = _kernel.hessian_sum(X, y, w, c) / _total(X, c)
     if l2:
         H[np.diag_indices_from(H)] += l2
     if not np.all(np.isfinite(H)):

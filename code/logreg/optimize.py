@@ -7,6 +7,13 @@ r"""Solvers for ``min_w L(w) = mean log-loss + (l2/2) ||w||^2``.
   d^3) per iteration. Gradient and Hessian come from one pass over ``X``.
 * ``"newton-cg"``: the Newton system solved inexactly by conjugate gradients on
   Hessian-vector products, never forming the d-by-d matrix: O(n d) per CG step.
+* ``"fista"``: accelerated proximal gradient with backtracking, the method for the L1
+  penalty ``l1 ||w||_1`` (not differentiable at 0): each step is a gradient step on the
+  smooth part followed by the soft threshold, which sets small weights exactly to 0
+  (see :mod:`logreg._solver` and :mod:`logreg.l1`). O(n d) per iteration.
+
+With ``sample_weight`` ``c`` the mean over examples is the weighted mean ``sum_i c_i l_i /
+sum_i c_i`` (:mod:`logreg.loss`), in every method.
 
 On linearly separable data with ``l2 = 0`` the infimum is not attained. Every solver tests,
 for free at each iterate, whether ``w`` already classifies every example correctly with a
@@ -29,6 +36,7 @@ from . import _kernel
 from ._solver import (  # noqa: F401  (_armijo, _cg_direction: shown in chapter 6)
     _SEPARABLE,
     DEFAULT_MAX_ITER,
+    L1_METHODS,
     METHODS,
     FitResult,
     SeparableDataWarning,
@@ -47,29 +55,30 @@ from ._validate import (
     diagnose_nonfinite,
 )
 from .inference import _fit_covariance
-from .loss import logreg_loss_and_grad
+from .loss import as_sample_weight, logreg_loss_and_grad
 
 __all__ = ["FitResult", "SeparableDataWarning", "fit", "gd_step", "smoothness_constant"]
 
-METHODS = ("gd", "newton", "newton-cg")
-DEFAULT_MAX_ITER = {"gd": 10_000, "newton": 100, "newton-cg": 100}
-
-def smoothness_constant(X, l2=0.0) -> float:
+def smoothness_constant(X, l2=0.0, *, sample_weight=None) -> float:
     """``L = lambda_max(X^T X) / (4 n) + l2``: an upper bound on the Hessian's eigenvalues.
 
     Uses the exact largest eigenvalue of the d-by-d Gram matrix for d <= 2000 and the
     Frobenius bound ``||X||_F^2 >= lambda_max`` above that (still safe, less tight).
+    With ``sample_weight`` ``c`` (shape (n_samples,)): ``lambda_max(X^T diag(c) X) / (4
+    sum(c)) + l2``.
     """
     X = as_matrix(X)
     l2 = as_nonnegative_float(l2, "l2")
     n, d = X.shape
+    c = as_sample_weight(sample_weight, n)
+    Xc = X if c is None else X * np.sqrt(c)[:, None]
     if d <= 2000:
-        lam_max = float(np.linalg.eigvalsh(X.T @ X)[-1])
+        lam_max = float(np.linalg.eigvalsh(Xc.T @ Xc)[-1])
     else:
-        lam_max = float(np.einsum("ij,ij->", X, X))
+        lam_max = float(np.einsum("ij,ij->", Xc, Xc))
     if not np.isfinite(lam_max):
         diagnose_nonfinite(X)
-    return lam_max / (4.0 * n) + l2
+    return lam_max / (4.0 * (n if c is None else float(c.sum()))) + l2
 
 
 def gd_step(X, y, w, lr, *, l2=0.0):
@@ -88,19 +97,21 @@ def gd_step(X, y, w, lr, *, l2=0.0):
 class _LocalProblem(_Problem):
     """Rows in one in-memory array; each sum is one blocked pass (:mod:`logreg._kernel`)."""
 
-    def __init__(self, X, y, l2, pen=None):
+    def __init__(self, X, y, l2, pen=None, c=None, l1_pen=0.0):
         self.X, self.y, self.l2 = X, y, l2
         self.pen = l2 if pen is None else pen
-        self.n = X.shape[0]
+        self.l1_pen = l1_pen
+        self.c = c  # sample weights, or None
+        self.n = X.shape[0] if c is None else float(c.sum())
         self.s = 1.0 - 2.0 * y
-        self.z = np.empty(self.n)
-        self.tmp = np.empty(self.n)
+        self.z = np.empty(X.shape[0])
+        self.tmp = np.empty(X.shape[0])
         self.h = None
         self.Xp = None
 
     def sums(self, w, *, hess, keep_weights):
         if keep_weights and self.h is None:
-            self.h = np.empty(self.n)
+            self.h = np.empty(self.X.shape[0])
         return _kernel.full_pass(
             self.X,
             self.y,
@@ -108,6 +119,7 @@ class _LocalProblem(_Problem):
             want_hess=hess,
             z_out=self.z,
             h_out=self.h if keep_weights else None,
+            c=self.c,
         )
 
     def hvp_sum(self, v):
@@ -117,7 +129,7 @@ class _LocalProblem(_Problem):
         self.Xp = self.X @ p
 
     def loss_sum_along(self, alpha):
-        return _kernel.line_losses(self.z, self.Xp, self.s, alpha, self.tmp)
+        return _kernel.line_losses(self.z, self.Xp, self.s, alpha, self.tmp, self.c)
 
     def diagnose(self, w):
         diagnose_nonfinite(self.X, w=w)
@@ -127,22 +139,26 @@ def fit(
     X,
     y,
     *,
-    method="newton",
+    method=None,
     l2=0.0,
     tol=1e-8,
     max_iter=None,
     w0=None,
     fit_intercept=False,
     check_separation=None,
+    l1=0.0,
+    sample_weight=None,
 ):
-    """Minimize mean log-loss + (l2/2)||w||^2, optionally with an unpenalized intercept.
+    """Minimize mean log-loss + l1 ||w||_1 + (l2/2)||w||^2, optionally with an intercept.
 
     Parameters
     ----------
     X : array_like of shape (n_samples, n_features)
     y : array_like of shape (n_samples,)
         Labels 0 or 1.
-    method : {"newton", "newton-cg", "gd"}, default "newton"
+    method : {"newton", "newton-cg", "gd", "fista"}, optional
+        Default ``"newton"``, or ``"fista"`` when ``l1 > 0`` (the only method that
+        accepts the L1 penalty; the others raise ``ValueError``).
     l2 : float, default 0
         Ridge strength; scikit-learn's ``C`` corresponds to ``1 / (l2 * n_samples)``.
     tol : float, default 1e-8
@@ -168,6 +184,19 @@ def fit(
         runs it when ``X`` has at most a million entries (there it costs about as much as
         the fit); True runs it at any size (it can take much longer than the fit); False
         never does.
+    l1 : float, default 0
+        Lasso strength, non-negative and finite; the intercept is never penalized.
+        scikit-learn's ``penalty="l1"`` with ``C`` corresponds to ``1 / (l1 *
+        n_samples)`` (and ``penalty="elasticnet"`` with ``l1_ratio = r`` to ``l1 = r / (C
+        n)``, ``l2 = (1 - r) / (C n)``). With ``l1 > 0``, ``loss`` includes the L1 term,
+        ``grad_norm`` is the norm of the prox-gradient mapping (the gradient where
+        the objective is smooth) and ``decrement`` that norm over ``sqrt(L)``.
+        :func:`logreg.l1_max` gives the smallest ``l1`` with ``w = 0``.
+    sample_weight : array_like of shape (n_samples,), optional
+        Non-negative finite weights, not all zero: the objective's mean becomes the
+        weighted mean ``sum_i c_i loss_i / sum_i c_i``, so integer weights fit exactly
+        as repeated rows would. (scikit-learn's objective is ``C sum_i c_i loss_i``:
+        its ``C`` corresponds to ``1 / (l2 * sum(c))``.)
 
     Returns
     -------
@@ -183,14 +212,24 @@ def fit(
         ``tol`` *and* a minimizer exists (or was not checked, on large unpenalized
         problems; the message then says so).
     """
+    l1 = as_nonnegative_float(l1, "l1")
+    if method is None:
+        method = "fista" if l1 > 0 else "newton"
     if method not in METHODS:
         raise ValueError(
             f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}."
+        )
+    if l1 > 0 and method not in L1_METHODS:
+        raise ValueError(
+            f"method {method!r} cannot handle l1 > 0 (the L1 penalty is not "
+            "differentiable at 0, so it has no gradient or Hessian there); use "
+            f"method={' or '.join(map(repr, L1_METHODS))}."
         )
     X = as_matrix(X)
     n, d = X.shape
     y = as_labels(y, n)
     l2 = as_nonnegative_float(l2, "l2")
+    c = as_sample_weight(sample_weight, n)
     tol = as_positive_float(tol, "tol")
     if max_iter is None:
         max_iter = DEFAULT_MAX_ITER[method]
@@ -208,20 +247,31 @@ def fit(
         )
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False; got {fit_intercept!r}.")
-    pen = None
+    pen, l1_pen = None, l1
     if fit_intercept:
-        if y.min() == y.max():
+        yc = y if c is None else y[c > 0]
+        if yc.min() == yc.max():
             raise ValueError(
-                f"y contains only the label {int(y[0])}: with an intercept the loss keeps "
-                "decreasing as b -> infinity, so there is no minimizer. Need both classes."
+                f"y contains only the label {int(yc[0])}"
+                + ("" if c is None else " among the examples of positive weight")
+                + ": with an intercept the loss keeps decreasing as b -> infinity, so "
+                "there is no minimizer. Need both classes."
             )
         X = np.column_stack([X, np.ones(n)])
         w = np.r_[w, 0.0]
         pen = np.r_[np.full(d, l2), 0.0]
-    step = 1.0 / smoothness_constant(X, l2) if method == "gd" else None
-    result = _minimize(_LocalProblem(X, y, l2, pen), method, w, tol, max_iter, step)
-    if l2 == 0.0 and not result.message.startswith(_SEPARABLE):
-        _check_quasi_separation(X, y, result, check_separation)
+        l1_pen = np.r_[np.full(d, l1), 0.0]
+    step = None
+    if method in ("gd", "fista"):
+        step = 1.0 / smoothness_constant(X, l2, sample_weight=c)
+    problem = _LocalProblem(X, y, l2, pen, c=c, l1_pen=l1_pen)
+    result = _minimize(problem, method, w, tol, max_iter, step)
+    if l2 == 0.0 and l1 == 0.0 and not result.message.startswith(_SEPARABLE):
+        if c is None:
+            _check_quasi_separation(X, y, result, check_separation)
+        else:  # examples of weight 0 are not in the objective
+            keep = c > 0
+            _check_quasi_separation(X[keep], y[keep], result, check_separation)
     if fit_intercept:
         result.intercept = float(result.w[-1])
         result.w = result.w[:-1]
@@ -230,7 +280,17 @@ def fit(
     result._covariance_fn = partial(
         _fit_covariance, X[:, :d] if fit_intercept else X, y, l2, fit_intercept
     )
+    if l1 > 0 or c is not None:
+        result._covariance_fn = _no_covariance
     return result
+
+
+def _no_covariance(result):
+    raise ValueError(
+        "this result carries no covariance: the inverse Hessian is not a covariance for "
+        "a fit with l1 > 0 (the solution's zeros are not smooth in the data) and is not "
+        "computed for fits with sample_weight. Refit on bootstrap samples for the spread."
+    )
 
 
 #: |z| beyond which an example's loss term is below 3.1e-7: a fit that drives examples
