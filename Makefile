@@ -15,7 +15,7 @@ STAMP = $(VENV)/.installed
 # Debian's Chromium, driven by Playwright in the browser tests (never a downloaded browser).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: cache-check execute help book book-strict book-single chromium test test-browser browser-check bench clean distclean publish serve
+.PHONY: cache-check execute help book book-strict book-single book-pdf flashcards chromium test test-browser browser-check bench clean distclean publish serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -66,6 +66,20 @@ book-strict: execute ## build the book, failing on any warning or broken referen
 # are not re-run: their outputs come from the execution cache).
 book-single: execute ## build the book as one page: _build/singlehtml/index.html
 	$(JB) build . --builder singlehtml
+
+# Every question of the book as flashcards. Each HTML build writes the deck (with the
+# numbers its chapters computed, from the execution cache) into _build/flashcards/ and
+# _build/html/_static/flashcards/ (_ext/study_aids.py); this target builds the book, then
+# writes the deck again and says where it is.
+flashcards: $(STAMP) ## Anki deck and CSV of every question: _build/flashcards/
+	$(MAKE) --no-print-directory book
+	$(PY) scripts/flashcards.py --no-execute
+
+# The single-page build printed by Debian's Chromium (Playwright's page.pdf) once MathJax
+# has typeset it, every fold open, with a table of contents and page numbers.
+book-pdf: $(STAMP) chromium ## the whole book as a PDF, answers open: _build/pdf/book.pdf
+	$(MAKE) --no-print-directory book-single
+	CHROMIUM=$(CHROMIUM) $(PY) scripts/book_pdf.py
 
 # Installs Debian's chromium when it is missing; that needs root (CI runs as root).
 chromium: ## install Debian's chromium for the browser tests, if missing (root only)
