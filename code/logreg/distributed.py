@@ -200,8 +200,9 @@ def incoming_transfers(client):
     """Every worker-to-worker transfer so far, as a list of ``(worker, key)`` pairs: the
     keys each worker fetched from another (its ``transfer_incoming_log``).
 
-    Compare the list before and after a computation to see what moved; the log keeps the
-    most recent transfers (1,000 by default, ``distributed.admin.low-level-log-length``).
+    Compare the list before and after a computation to see what moved; the log keeps
+    the most recent transfers (1,000 by default: the configuration value
+    ``distributed.admin.low-level-log-length``).
     """
 
     def log(dask_worker):
@@ -211,7 +212,7 @@ def incoming_transfers(client):
 
 
 class DaskProblem(_Problem):
-    """The objective with its rows in blocks on a Dask cluster (see the module docstring).
+    """The objective with its rows in blocks on a Dask cluster (module docstring).
 
     Parameters
     ----------
@@ -367,7 +368,21 @@ class DaskProblem(_Problem):
 
 def distributed_loss_and_grad(X, y, w, *, l2=0.0, client=None):
     """Mean log-loss and gradient with the rows on a Dask cluster; equals
-    :func:`logreg.logreg_loss_and_grad` up to the order of summation."""
+    :func:`logreg.logreg_loss_and_grad` up to the order of summation.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features), chunked by rows only
+    y : dask.array.Array or array_like of shape (n_samples,), labels 0 or 1
+    w : array_like of shape (n_features,)
+    l2 : float, the L2 penalty (``l2 >= 0``)
+    client : distributed.Client, optional (default: the current client)
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape (n_features,)
+    """
     with DaskProblem(X, y, l2, client=client) as problem:
         w = as_vector(w, problem.d, "w")
         loss, grad, _, _ = problem.evaluate(w)
@@ -375,7 +390,11 @@ def distributed_loss_and_grad(X, y, w, *, l2=0.0, client=None):
 
 
 def distributed_hvp(X, y, w, v, *, l2=0.0, client=None):
-    """Hessian-vector product with the rows on a Dask cluster (d floats sent per block)."""
+    """Hessian-vector product with the rows on a Dask cluster (d floats per block).
+
+    ``X``, ``y``, ``w``, ``l2`` and ``client`` as in :func:`distributed_loss_and_grad`;
+    ``v`` : array_like of shape (n_features,). Returns ``H(w) v``, shape (n_features,).
+    """
     with DaskProblem(X, y, l2, client=client) as problem:
         w = as_vector(w, problem.d, "w")
         v = as_vector(v, problem.d, "v")
@@ -390,8 +409,8 @@ def distributed_hvp(X, y, w, v, *, l2=0.0, client=None):
 def distributed_fit(
     X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, w0=None, client=None
 ):
-    """:func:`logreg.fit` with the rows on a Dask cluster: the same solver loop, the same
-    result type.
+    """:func:`logreg.fit` with the rows on a Dask cluster: the same solver loop, the
+    same result type.
 
     ``method="newton-cg"`` (default) ships O(d) per CG step; ``"newton"`` ships a d-by-d
     Hessian per block per iteration; ``"gd"`` is not offered here because its step needs
@@ -399,6 +418,10 @@ def distributed_fit(
     free separation test of the solver loop runs (complete separation is detected and
     warned about), but not the linear program of :func:`logreg.separation`, which needs
     all rows in one place: prefer ``l2 > 0`` at this scale.
+
+    ``X``, ``y``, ``l2`` and ``client`` as in :func:`distributed_loss_and_grad`;
+    ``method``, ``tol``, ``max_iter`` and ``w0`` (shape (n_features,)) as in
+    :func:`logreg.fit`. Returns a :class:`logreg.FitResult`.
 
     Every row block of X stays on a worker that holds it, with its labels, and every
     task on it runs there (:class:`DaskProblem`). The tasks are pinned: if that worker
