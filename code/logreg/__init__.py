@@ -7,7 +7,6 @@ ones to ``X``); ``fit(..., fit_intercept=True)`` fits an unpenalized one.
 """
 
 from . import multinomial
-from . import multinomial
 from .data import make_data
 from .gradcheck import (
     central_difference_step,
