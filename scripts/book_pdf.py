@@ -12,8 +12,8 @@ the book's title in the header, "page n of N" in the footer, and the PDF's own o
 (bookmarks) from the headings.
 
 The table of contents gets page numbers in two passes: the first print finds the page
-on which each chapter starts (its title at the top of a page, read back with pypdf),
-the second prints the same layout with those numbers filled in. The numbers take no
+on which each chapter starts (from the PDF's outline, read back with pypdf), the second
+prints the same layout with those numbers filled in. The numbers take no
 more room than the placeholders, so the pages do not move between the passes.
 """
 
@@ -38,7 +38,7 @@ from bookbrowser import CHROMIUM_ARGS, WAIT_FOR_MATHJAX  # noqa: E402
 PRINT_STYLE = """
 @media print {
   .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer, .bd-footer-article,
-  .prev-next-area, .header-article, .headerlink, button.toggle-button,
+  .prev-next-area, .header-article, .headerlink, button.toggle-button, #jb-print-docs-body,
   .sd-summary-state-marker, #pdf-toc a::after { display: none !important; }
   .bd-main .bd-content .bd-article-container { max-width: none !important; }
   [data-pdf-chapter] { break-before: page; }
@@ -69,9 +69,10 @@ PREPARE = """(tocNames) => {
     let section = start.nextElementSibling;
     while (section && section.tagName !== 'SECTION') section = section.nextElementSibling;
     if (!section) section = start.closest('section') || start;
-    const h1 = section.querySelector('h1');
-    if (!h1) continue;
-    const title = h1.textContent.replace(/[\\u00b6#]/g, '').trim();
+    // singlehtml demotes each page's title to an h2 under the book's h1
+    const heading = section.querySelector(':scope > h1, :scope > h2');
+    if (!heading) continue;
+    const title = heading.textContent.replace(/[\\u00b6#]/g, '').replace(/\\s+/g, ' ').trim();
     section.setAttribute('data-pdf-chapter', item.docname);
     if (!section.id) section.id = 'pdf-' + entries.length;
     entries.push({docname: item.docname, part: item.part, title, id: section.id});
@@ -110,6 +111,10 @@ FOOTER = (
 )
 
 
+def _say(message: str) -> None:
+    print(f"book-pdf: {message}", file=sys.stderr, flush=True)
+
+
 def toc_items(root: Path = BOOK_ROOT) -> list[dict]:
     """Every chapter of ``_toc.yml`` with the caption of its part, in order."""
     import yaml
@@ -134,20 +139,40 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def chapter_pages(pdf_bytes: bytes, titles: list[str], first_page: int) -> list[int]:
-    """1-based page on which each title stands at the top of a page, in order."""
+def outline_pages(pdf_bytes: bytes) -> list[tuple[str, int]]:
+    """(title, 1-based page) of every entry of the PDF's outline, in order.
+
+    Chromium writes the outline from the headings (``outline=True``); a heading that
+    starts a page sometimes appears there with its text twice, which a search by
+    substring does not mind.
+    """
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf_bytes))
-    tops = [_key(page.extract_text() or "")[:400] for page in reader.pages]
-    pages, k = [], first_page
+    out: list[tuple[str, int]] = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                out.append((item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline)
+    return out
+
+
+def chapter_pages(pdf_bytes: bytes, titles: list[str]) -> list[int]:
+    """1-based page on which each chapter title (a heading) stands, in order."""
+    entries = outline_pages(pdf_bytes)
+    pages, k = [], 0
     for title in titles:
-        want = _key(title)[:60]
-        while k < len(tops) and want not in tops[k]:
+        want = _key(title)
+        while k < len(entries) and want not in _key(entries[k][0]):
             k += 1
-        if k == len(tops):
-            raise RuntimeError(f"chapter {title!r} not found at the top of any page")
-        pages.append(k + 1)
+        if k == len(entries):
+            raise RuntimeError(f"chapter {title!r} is not in the PDF's outline")
+        pages.append(entries[k][1])
         k += 1
     return pages
 
@@ -179,6 +204,7 @@ def make_pdf(single_dir: Path, out: Path, chromium: str = CHROMIUM) -> dict:
         typeset = page.evaluate(WAIT_FOR_MATHJAX)
         if typeset is False:
             raise RuntimeError("MathJax did not load in the single-page build")
+        _say(f"loaded and typeset ({time.perf_counter() - t0:.0f} s)")
         page.emulate_media(media="print")
         entries = page.evaluate(PREPARE, {"items": toc_items(), "style": PRINT_STYLE})
         # images inside folds that were closed are lazy: load them before printing
@@ -200,22 +226,9 @@ def make_pdf(single_dir: Path, out: Path, chromium: str = CHROMIUM) -> dict:
             tagged=True,
         )
         first = page.pdf(**options)
-        from pypdf import PdfReader
-
-        toc_end = next(
-            i
-            for i, p in enumerate(PdfReader(io.BytesIO(first)).pages)
-            if "Contents" in (p.extract_text() or "")
-        )
-        toc_pages = 1
-        reader = PdfReader(io.BytesIO(first))
-        while toc_end + toc_pages < len(reader.pages) and "000" in (
-            reader.pages[toc_end + toc_pages].extract_text() or ""
-        )[:2000] and _key(entries[0]["title"])[:40] not in _key(
-            reader.pages[toc_end + toc_pages].extract_text() or ""
-        )[:400]:
-            toc_pages += 1
-        pages = chapter_pages(first, [e["title"] for e in entries], toc_end + toc_pages)
+        _say(f"first pass printed ({time.perf_counter() - t0:.0f} s)")
+        titles = [e["title"] for e in entries]
+        pages = chapter_pages(first, titles)
         page.evaluate(
             "(pages) => pages.forEach((p, i) => {"
             " document.querySelector(`[data-toc-page=\"${i}\"]`).textContent = String(p); })",
@@ -225,8 +238,10 @@ def make_pdf(single_dir: Path, out: Path, chromium: str = CHROMIUM) -> dict:
         browser.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(final)
+    from pypdf import PdfReader
+
     n_pages = len(PdfReader(io.BytesIO(final)).pages)
-    check = chapter_pages(final, [e["title"] for e in entries], toc_end + toc_pages)
+    check = chapter_pages(final, titles)
     if check != pages:
         raise RuntimeError(f"the chapters moved between the passes: {pages} -> {check}")
     return {

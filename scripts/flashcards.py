@@ -177,7 +177,7 @@ class Targets:
         for m in re.finditer(
             r"```\{prf:(\w+)\}\s*(.*?)\n(?::[\w-]+:.*\n)*?:label:\s*([\w.:-]+)", text
         ):
-            self.theorems[m.group(3)] = f"{m.group(1)}: {m.group(2).strip()}"
+            self.theorems[m.group(3)] = f"the {m.group(1)} “{m.group(2).strip()}”"
 
     def _read_bib(self, text: str) -> None:
         for m in re.finditer(r"@\w+\{([^,]+),(.*?)\n\}", text, re.S):
