@@ -104,8 +104,9 @@ class FitResult:
         an unbiased estimator. Warns with :class:`logreg.inference.InferenceWarning` if
         the fit did not converge and with :class:`logreg.inference.SingularHessianWarning`
         (infinite variances) if the Hessian is singular to working precision. Results
-        of :func:`logreg.fit` provide it; a fit that cannot (the Dask fit, whose rows are
-        gone once it returns) raises ``ValueError`` saying so.
+        of :func:`logreg.fit` provide it (not with ``l1 > 0`` or ``sample_weight``); a
+        result that cannot (those, or the Dask fit's, whose rows are gone once it
+        returns) raises ``ValueError`` saying why.
     standard_errors : ndarray of the shape of ``w``, read-only property
         ``sqrt`` of the diagonal of ``covariance`` for the weights.
     intercept_standard_error : float, read-only property
@@ -130,9 +131,10 @@ class FitResult:
     def _covariance(self):
         if self._covariance_fn is None:
             raise ValueError(
-                "this result carries no covariance: the fit that produced it cannot "
-                "compute one after returning (the Dask fit's rows are released). Compute "
-                "it with logreg.inference.covariance(X, y, result.w, ...) on the rows."
+                "this result carries no covariance: the fit that produced it does not "
+                "provide one (the Dask fit, for one, releases its rows when it returns). "
+                "Compute it from the rows with logreg.inference.covariance(X, y, "
+                "result.w, intercept=..., l2=...)."
             )
         if self._covariance_cache is None:
             with warnings.catch_warnings(record=True) as caught:
