@@ -82,7 +82,8 @@ def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool, c=None):
     np.log1p(e, out=tmp)
     loss_sum = tmp.sum() if c is None else tmp @ c
     np.maximum(t, 0.0, out=tmp)
-    loss_sum += tmp.sum() if c is None else tmp @ c  # softplus(t) = max(t, 0) + log1p(e)
+    # softplus(t) = max(t, 0) + log1p(e)
+    loss_sum += tmp.sum() if c is None else tmp @ c
     np.add(e, 1.0, out=tmp)  # tmp = 1 + e
     if want_r:
         np.greater_equal(t, 0.0, out=mask)

@@ -459,8 +459,8 @@ def _minimize_prox(obj, w, tol, max_iter, step=None, max_doublings=60):
     ``f`` is the problem's smooth objective (:meth:`_Problem.evaluate`) and ``l1_j`` its
     ``l1_pen``; the method, its stopping quantity and its cost are in the module
     docstring. ``step`` is the first trial ``1 / L``. History entry ``k`` holds ``F`` at
-    the iterate ``x_k`` and ``||G||``, ``||G|| / sqrt(L)`` at the point ``y_k`` where the
-    gradient was taken (``y_k = x_k`` at the start and after each restart).
+    the iterate ``x_k`` and ``||G||``, ``||G|| / sqrt(L)`` at the point ``y_k`` where
+    the gradient was taken (``y_k = x_k`` at the start and after each restart).
     """
     from .l1 import _soft_threshold
 

@@ -42,7 +42,7 @@ __all__ = ["soft_threshold", "l1_max", "kkt_residual"]
 
 
 def _soft_threshold(v, thr):
-    """``sign(v) max(|v| - thr, 0)`` for trusted arrays (``thr`` >= 0, broadcastable)."""
+    """``sign(v) max(|v| - thr, 0)``; trusted arrays, ``thr >= 0`` broadcastable."""
     return np.sign(v) * np.maximum(np.abs(v) - thr, 0.0)
 
 
@@ -127,7 +127,7 @@ def l1_max(X, y, *, fit_intercept=False, sample_weight=None):
 
 
 def kkt_residual(X, y, w, *, l1, l2=0.0, intercept=None, sample_weight=None):
-    """How far ``w`` is from satisfying the optimality conditions, coordinate by coordinate.
+    """How far ``w`` is from the optimality conditions, coordinate by coordinate.
 
     Parameters
     ----------
