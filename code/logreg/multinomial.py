@@ -336,9 +336,10 @@ def _hvp_pass(X, V, *, icpt=False, W=None, P=None):
         Xb = X[blk]
         m = Xb.shape[0]
         if P is None:
-            Zb = _logits(Xb, W, icpt, out=Zbuf[:m])
-            Pb = _rows_terms(Zb, np.zeros(m, np.intp), want_r=False, want_p=True,
-                             margin=False)[3]
+            Pb = _logits(Xb, W, icpt, out=Zbuf[:m])  # P = exp(Z - max) / sum: no loss
+            Pb -= Pb.max(axis=1, keepdims=True)  # is needed here, so no log1p either
+            np.exp(Pb, out=Pb)
+            Pb /= Pb.sum(axis=1, keepdims=True)
         else:
             Pb = P[blk]
         U = _logits(Xb, V, icpt, out=Ubuf[:m])
