@@ -151,6 +151,7 @@ serve: ## serve _build/html at http://127.0.0.1:8000/ for reading
 
 bench: $(STAMP) ## run the benchmarks
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/multinomial.py
 
 clean: ## remove _build (HTML, execution cache, screenshots); keep .venv
 	rm -rf _build

@@ -87,10 +87,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="limit BLAS and OpenMP to this many threads (threadpoolctl)")
     args = parser.parse_args()
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
     n, d, K = (20_000 if args.quick else 100_000), 50, 10
     repeats = args.repeats or (2 if args.quick else 5)
     l2, tol = 1e-4, 1e-8
@@ -98,6 +94,11 @@ def main() -> None:
 
     import sklearn
     from sklearn.linear_model import LogisticRegression
+
+    if args.threads:  # after importing scikit-learn, so that its OpenMP pool is limited too
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
 
     print(f"# Multinomial fit benchmark\n\n{machine()}\nscikit-learn {sklearn.__version__}\n")
     X, y = make_problem(n, d, K)
