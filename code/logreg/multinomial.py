@@ -613,7 +613,10 @@ def fit(X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, fit_interc
     -----
     SeparableDataWarning
         If ``l2 = 0`` and an iterate classifies every example correctly: no minimizer
-        exists. (Quasi-complete separation is not detected: use ``l2 > 0``.)
+        exists. Separation of only some classes (one class cut off from the others by a
+        hyperplane while the rest overlap) and quasi-complete separation also leave no
+        minimizer but are not detected: the weights then grow until the decrement is
+        below ``tol``. Use ``l2 > 0`` unless the classes are known to overlap.
     """
     if method not in METHODS:
         raise ValueError(
