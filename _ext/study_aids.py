@@ -244,13 +244,14 @@ def _write_flashcards(app: Sphinx, exception) -> None:
     found = q.book_questions(Path(app.srcdir), errors)
     for exc in errors:
         logger.info("flashcards: a page left out: %s", exc)
-    try:
-        glue = flashcards.book_glue(
-            found, Path(app.srcdir), Path(cache) if cache else None, execute=False
+    missing: list[str] = []
+    glue = flashcards.book_glue(
+        found, Path(app.srcdir), Path(cache) if cache else None, False, missing
+    )
+    for docname in missing:
+        logger.warning(
+            "flashcards: no executed notebook for %s (its numbers show as ?)", docname
         )
-    except LookupError as exc:
-        logger.warning("flashcards not written: %s", exc)
-        return
     base = app.config.html_baseurl or ""
     if base and not base.endswith("/"):
         base += "/"

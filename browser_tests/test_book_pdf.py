@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import unicodedata
 import sys
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def pdf_pages(pdf_bytes) -> list[str]:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """Letters and digits only; ligatures (the PDF's "ﬂ") unfolded first."""
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKC", text).lower())
 
 
 def _titles() -> list[str]:

@@ -23,6 +23,7 @@ import argparse
 import io
 import os
 import re
+import unicodedata
 import sys
 import time
 from pathlib import Path
@@ -136,7 +137,8 @@ def toc_items(root: Path = BOOK_ROOT) -> list[dict]:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """Letters and digits only; ligatures (the PDF's "ﬂ") unfolded first."""
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKC", text).lower())
 
 
 def outline_pages(pdf_bytes: bytes) -> list[tuple[str, int]]:

@@ -81,8 +81,14 @@ def glue_values(notebook) -> dict[str, dict]:
     return values
 
 
-def executed_notebook(path: Path, cache_path: Path | None, execute: bool = True):
-    """The chapter with its outputs: from the execution cache, else executed now."""
+def executed_notebook(
+    path: Path,
+    cache_path: Path | None,
+    execute: bool = True,
+    built: Path | None = None,
+):
+    """The chapter with its outputs: from the execution cache, else from the notebook
+    the last build executed (``_build/jupyter_execute``), else executed now."""
     notebook = _read_notebook(path)
     if cache_path is not None and cache_path.is_dir():
         from jupyter_cache import get_cache
@@ -91,6 +97,12 @@ def executed_notebook(path: Path, cache_path: Path | None, execute: bool = True)
             return get_cache(str(cache_path)).merge_match_into_notebook(notebook)[1]
         except KeyError:
             pass
+    if built is not None and built.is_file():
+        import nbformat
+
+        candidate = nbformat.read(built, as_version=4)
+        if glue_values(candidate):
+            return candidate
     if not execute:
         raise LookupError(
             f"{path.name} is not in the execution cache {cache_path}: run `make book`"
@@ -112,14 +124,28 @@ def book_glue(
     root: Path = BOOK_ROOT,
     cache_path: Path | None = None,
     execute: bool = True,
+    missing: list[str] | None = None,
 ) -> dict[str, dict]:
-    """``{docname: {key: mime bundle}}`` for the chapters whose questions glue values."""
+    """``{docname: {key: mime bundle}}`` for the chapters whose questions glue values.
+
+    With ``missing`` (a list), a chapter whose outputs cannot be found is named there
+    and left out, instead of raising ``LookupError``.
+    """
     cache_path = cache_path or root / "_build" / ".jupyter_cache"
+    executed_dir = root / "_build" / "jupyter_execute"
     glue: dict[str, dict] = {}
     for q in questions:
         text = "\n".join([q.question, q.answer, q.followup, q.followup_answer, q.backed_by])
         if q.docname not in glue and "{glue" in text:
-            nb = executed_notebook(root / q.path, cache_path, execute)
+            try:
+                built = executed_dir / f"{q.docname}.ipynb"
+                nb = executed_notebook(root / q.path, cache_path, execute, built)
+            except LookupError:
+                if missing is None:
+                    raise
+                missing.append(q.docname)
+                glue[q.docname] = {}
+                continue
             glue[q.docname] = glue_values(nb)
     return glue
 
@@ -400,15 +426,21 @@ def main(argv=None) -> int:
         help="fail, instead of executing, when a chapter is not in the cache",
     )
     args = parser.parse_args(argv)
-    questions = book_questions()
-    glue = book_glue(questions, cache_path=args.cache, execute=not args.no_execute)
+    errors: list = []
+    questions = book_questions(errors=errors)
+    missing: list[str] = []
+    glue = book_glue(questions, BOOK_ROOT, args.cache, not args.no_execute, missing)
     base = config_base_url() if args.base_url is None else args.base_url
     apkg, csv_path, unresolved = build(questions, glue, args.out, base)
+    print(f"flashcards: {len(questions)} cards -> {apkg} and {csv_path.name}")
+    if errors:
+        print("flashcards: pages left out, their questions break the format:",
+              *errors, sep="\n  ")
+    if missing:
+        print("flashcards: not executed (run `make book`):", *missing, sep="\n  ")
     if unresolved:
         print("flashcards: unresolved:", *sorted(set(unresolved)), sep="\n  ")
-        return 1
-    print(f"flashcards: {len(questions)} cards -> {apkg} and {csv_path.name}")
-    return 0
+    return 1 if errors or missing or unresolved else 0
 
 
 if __name__ == "__main__":
