@@ -63,7 +63,9 @@ def _design(X, fit_intercept):
     return np.column_stack([X, np.ones(len(X))]) if fit_intercept else X
 
 
-@pytest.fixture(scope="module", params=[(k, b) for k in DATASETS for b in (False, True)])
+@pytest.fixture(
+    scope="module", params=[(k, b) for k in DATASETS for b in (False, True)]
+)
 def case(request):
     name, fit_intercept = request.param
     X, y = DATASETS[name]()
@@ -145,7 +147,7 @@ def test_likelihood_ratio_test_matches_statsmodels(name):
 
 
 def _summed_grad(X1, y, v, pen):
-    """Gradient of sum_i loss_i + (n/2) v^T diag(pen) v, from the package's mean gradient."""
+    """Gradient of sum_i loss_i + (n/2) v^T diag(pen) v, from the mean gradient."""
     n = X1.shape[0]
     return n * (logreg_loss_and_grad(X1, y, v)[1] + pen * v)
 
@@ -158,7 +160,9 @@ def test_summed_hessian_against_finite_differences(rng, l2, fit_intercept):
     b = 0.4 if fit_intercept else None
     X1 = _design(X, fit_intercept)
     v = np.r_[w, b] if fit_intercept else w
-    pen = np.r_[np.full(X.shape[1], l2), 0.0] if fit_intercept else np.full(X.shape[1], l2)
+    pen = np.full(X.shape[1], l2)
+    if fit_intercept:
+        pen = np.r_[pen, 0.0]
     H = summed_hessian(X, y, w, intercept=b, l2=l2)
     k = v.size
     H_fd = np.empty((k, k))
@@ -167,9 +171,8 @@ def test_summed_hessian_against_finite_differences(rng, l2, fit_intercept):
         h = np.cbrt(np.finfo(float).eps) * max(1.0, abs(v[j]))
         e = np.zeros(k)
         e[j] = h
-        H_fd[:, j] = (_summed_grad(X1, y, v + e, pen) - _summed_grad(X1, y, v - e, pen)) / (
-            2 * h
-        )
+        up, down = _summed_grad(X1, y, v + e, pen), _summed_grad(X1, y, v - e, pen)
+        H_fd[:, j] = (up - down) / (2 * h)
     assert_allclose(H, H_fd, rtol=1e-7, atol=1e-7 * np.abs(H).max())
     assert np.array_equal(H, H.T)
 

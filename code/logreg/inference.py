@@ -15,13 +15,13 @@ The order of the coordinates is ``(w_1, ..., w_d, b)``: the intercept last. ``I`
 not depend on ``y`` (the canonical link), so observed and expected information are the
 same matrix.
 
-With an L2 penalty ``l2 = lam`` on the mean loss, the summed objective is ``sum_i loss_i +
-(n lam / 2) ||w||^2`` and its Hessian is ``X~^T S X~ + n lam P`` (``P`` the identity with
-a 0 for the intercept). Its inverse is then *not* the sampling covariance of an unbiased
-estimator (the penalized estimate is biased towards 0). It is the covariance of the
-Laplace approximation to the posterior under the prior ``w ~ N(0, I / (n lam))``; the
-sampling covariance of the penalized estimator itself (around its own, shrunken, limit)
-is estimated by the sandwich form.
+With an L2 penalty ``l2 = lam`` on the mean loss, the summed objective is
+``sum_i loss_i + (n lam / 2) ||w||^2`` and its Hessian is ``X~^T S X~ + n lam P`` (``P``
+the identity with a 0 for the intercept). Its inverse is then *not* the sampling
+covariance of an unbiased estimator (the penalized estimate is biased towards 0). It is
+the covariance of the Laplace approximation to the posterior under the prior
+``w ~ N(0, I / (n lam))``; the sampling covariance of the penalized estimator itself
+(around its own, shrunken, limit) is estimated by the sandwich form.
 
 A Hessian that is singular to working precision (duplicated columns, or separated data
 where every ``s_i`` of the separated examples has underflowed) has no inverse: the
@@ -63,14 +63,16 @@ __all__ = [
 
 
 class InferenceWarning(UserWarning):
-    """Standard errors asked of a fit for which they do not mean what they usually mean."""
+    """Standard errors asked of a fit for which they do not mean what they usually do.
+    """
 
 
 class SingularHessianWarning(InferenceWarning):
     """The Hessian is singular to working precision: some standard errors are infinite.
 
-    Typical causes: linearly dependent columns of ``X``, or (quasi-)separated data, where
-    the fit drives some logits so far that their weights ``s_i = p_i (1 - p_i)`` vanish.
+    Typical causes: linearly dependent columns of ``X``, or (quasi-)separated data,
+    where the fit drives some logits so far that their weights ``s_i = p_i (1 - p_i)``
+    vanish.
     """
 
 
@@ -176,9 +178,9 @@ def _inverse(H, stacklevel):
         cov[:, involved] = np.nan
         cov[involved, involved] = np.inf
         warnings.warn(
-            "The Hessian is singular to working precision (reciprocal condition number "
-            f"{max(float(lam[0]), 0.0) / top:.1e} after scaling its diagonal to 1): the "
-            "log-likelihood is flat along some direction, so the coordinates "
+            "The Hessian is singular to working precision (reciprocal condition "
+            f"number {max(float(lam[0]), 0.0) / top:.1e} after scaling its diagonal to "
+            "1): the log-likelihood is flat along some direction, so the coordinates "
             f"{np.flatnonzero(involved).tolist()} have infinite standard errors. Usual "
             "causes: linearly dependent columns of X, or (quasi-)separated data (see "
             "logreg.separation).",
@@ -241,7 +243,7 @@ def sandwich_covariance(X, y, w, *, intercept=None, l2=0.0):
 
 
 class Wald(NamedTuple):
-    """Wald statistics for each coefficient; every field has the shape of ``estimate``."""
+    """Wald statistics per coefficient; every field has the shape of ``estimate``."""
 
     z: np.ndarray
     p_value: np.ndarray
@@ -265,10 +267,13 @@ def wald(estimate, standard_error, *, level=0.95):
     se = _as_float(_asarray(standard_error, "standard_error"), "standard_error")
     if est.shape != se.shape:
         raise ValueError(
-            f"standard_error must have the shape of estimate, {est.shape}; got {se.shape}."
+            f"standard_error must have the shape of estimate, {est.shape}; "
+            f"got {se.shape}."
         )
     if np.any(np.isnan(se)) or np.any(se <= 0):
-        raise ValueError("standard_error must be positive (inf allowed); got NaN or <= 0.")
+        raise ValueError(
+            "standard_error must be positive (inf allowed); got NaN or <= 0."
+        )
     if not (isinstance(level, (float, int)) and 0 < level < 1):
         raise ValueError(f"level must be a number in (0, 1); got {level!r}.")
     z = est / se
@@ -337,9 +342,8 @@ def likelihood_ratio_test(X, y, drop, *, fit_intercept=False, tol=1e-10):
 
     full, reduced = loglik(X), loglik(X[:, keep])
     stat = max(2.0 * (full - reduced), 0.0)
-    return LikelihoodRatioTest(
-        float(stat), int(cols.size), float(stats.chi2.sf(stat, cols.size)), full, reduced
-    )
+    p_value = float(stats.chi2.sf(stat, cols.size))
+    return LikelihoodRatioTest(float(stat), int(cols.size), p_value, full, reduced)
 
 
 def _fit_covariance(X, y, l2, fit_intercept, result):
