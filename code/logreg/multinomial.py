@@ -1,38 +1,39 @@
 r"""Multinomial (softmax) logistic regression: K classes, one weight column per class.
 
-With ``X`` of shape (n, d), integer labels ``y`` in 0..K-1 of shape (n,), weights ``W`` of
-shape (d, K), logits ``Z = X @ W`` of shape (n, K), probabilities ``P = softmax(Z)`` row
-by row, one-hot labels ``Y`` (n, K) and ``lam = l2``::
+With ``X`` of shape (n, d), integer labels ``y`` in 0..K-1 of shape (n,), weights ``W``
+of shape (d, K), logits ``Z = X @ W`` of shape (n, K), probabilities ``P = softmax(Z)``
+row by row, one-hot labels ``Y`` (n, K) and ``lam = l2``::
 
     loss     = 1/n * sum_i [logsumexp(Z_i) - Z_{i, y_i}] + lam/2 * ||W||_F^2
-    gradient = 1/n * X.T @ (P - Y) + lam * W                  shape (d, K), the shape of W
+    gradient = 1/n * X.T @ (P - Y) + lam * W                  shape (d, K), like W
     hvp      = 1/n * X.T @ (P * (U - rowsum(P * U))) + lam * V,      U = X @ V
     hessian  = 1/n * sum_i (x_i x_i^T) kron (diag(p_i) - p_i p_i^T) + lam * I   (dK, dK)
 
-**Vectorization.** The Hessian acts on ``vec(W) = W.ravel()`` (row-major, C order): entry
-``j*K + k`` is ``W[j, k]``, feature index outer, class index inner, which is why ``x x^T``
-is the first Kronecker factor. (With the column-major ``vec`` of most textbooks,
-``W.ravel(order="F")``, the factors swap: ``(diag(p) - p p^T) kron x x^T``.)
+**Vectorization.** The Hessian acts on ``vec(W) = W.ravel()`` (row-major, C order):
+entry ``j*K + k`` is ``W[j, k]``, feature index outer, class index inner, which is why
+``x x^T`` is the first Kronecker factor. (With the column-major ``vec`` of most
+textbooks, ``W.ravel(order="F")``, the factors swap: ``(diag(p) - p p^T) kron x x^T``.)
 
-**Identifiability.** Adding one vector ``a`` to every column of ``W`` (``W + a 1^T``) adds
-``x^T a`` to every logit of a row and changes no probability, so with ``lam = 0`` the
-Hessian has the null directions ``vec(a 1^T)`` and the minimizer, if any, is a whole
-affine set. The gradient is orthogonal to those directions (each row of ``P - Y`` sums to
-0), so Newton and CG steps from a centred start stay centred. :func:`fit` returns the
+**Identifiability.** Adding one vector ``a`` to every column of ``W`` (``W + a 1^T``)
+adds ``x^T a`` to every logit of a row and changes no probability, so with ``lam = 0``
+the Hessian has the null directions ``vec(a 1^T)`` and the minimizer, if any, is a whole
+affine set. The gradient is orthogonal to those directions (each row of ``P - Y`` sums
+to 0), so Newton and CG steps from a centred start stay centred. :func:`fit` returns the
 centred representative, whose rows of ``W`` (and intercepts) sum to 0 over the classes:
-scikit-learn's "symmetric" parametrization. With ``lam > 0`` the penalty picks it anyway.
+scikit-learn's "symmetric" parametrization. With ``lam > 0`` the penalty picks it
+anyway.
 
-**Numerics.** Each row is shifted by its largest logit ``Z[i, a_i]``, so that
-``E = exp(Z - Z[i, a_i])`` lies in [0, 1] with ``E[i, a_i] = 1``. With ``rest_i`` the sum
-of the other entries of ``E``, ``logsumexp(Z_i) = Z[i, a_i] + log1p(rest_i)``: no
-overflow, and no ``log(1 + tiny)`` that rounds the small probabilities away. The
-per-example loss is ``log1p(rest_i) - (Z[i, y_i] - Z[i, a_i])``, a sum of two
-non-negative terms, and ``p_y - 1`` is computed as ``-rest / (1 + rest)`` when ``y`` is
-the top class, so ``P - Y`` has no cancellation either.
+**Numerics.** Each row is shifted by its largest logit ``Z[i, a_i]``, so that ``E =
+exp(Z - Z[i, a_i])`` lies in [0, 1] with ``E[i, a_i] = 1``. With ``rest_i`` the sum of
+the other entries of ``E``, ``logsumexp(Z_i) = Z[i, a_i] + log1p(rest_i)``: no overflow,
+and no ``log(1 + tiny)`` that rounds the small probabilities away. The per-example loss
+is ``log1p(rest_i) - (Z[i, y_i] - Z[i, a_i])``, a sum of two non-negative terms, and
+``p_y - 1`` is computed as ``-rest / (1 + rest)`` when ``y`` is the top class, so ``P -
+Y`` has no cancellation either.
 
 The sums over rows run block by block (row blocks of about ``_kernel.BLOCK_BYTES`` of
-``X``), so a call reads ``X`` once and allocates nothing of size n-by-d; the solver keeps
-the n-by-K logits and probabilities that the line search and CG need.
+``X``), so a call reads ``X`` once and allocates nothing of size n-by-d; the solver
+keeps the n-by-K logits and probabilities that the line search and CG need.
 """
 
 from __future__ import annotations
@@ -67,13 +68,15 @@ _quiet = np.errstate(over="ignore", invalid="ignore")
 METHODS = ("newton-cg", "newton", "gd")
 
 
-# --- validation ---------------------------------------------------------------------------
+# --- validation -------------------------------------------------------------------
 
 
 def _as_logit_array(Z, name="Z"):
     Z = _as_float(_asarray(Z, name), name, allow_complex=True)
     if Z.ndim == 0:
-        raise ValueError(f"{name} must have at least one axis (the classes); got a scalar.")
+        raise ValueError(
+            f"{name} must have at least one axis (the classes); got a scalar."
+        )
     if np.isnan(Z).any():
         raise ValueError(
             f"{name} must not contain NaN; got {int(np.isnan(Z).sum())} NaN entries."
@@ -122,7 +125,8 @@ def _as_class_labels(y, n, n_classes=None, name="y"):
 
 def _as_weights(W, d, name="W", n_classes=None):
     W = _as_float(_asarray(W, name), name)
-    if W.ndim != 2 or W.shape[0] != d or (n_classes is not None and W.shape[1] != n_classes):
+    wrong_k = n_classes is not None and W.ndim == 2 and W.shape[1] != n_classes
+    if W.ndim != 2 or W.shape[0] != d or wrong_k:
         k = "n_classes" if n_classes is None else str(n_classes)
         hint = (
             " For two classes with one weight vector use logreg.logreg_loss_and_grad."
@@ -150,13 +154,13 @@ def _check(X, y, W, l2):
     return X, y, W, as_nonnegative_float(l2, "l2")
 
 
-# --- stable primitives --------------------------------------------------------------------
+# --- stable primitives ------------------------------------------------------------
 
 
 def _shift_by_row_max(Z, axis):
     """``S = Z - Z[argmax]`` along ``axis`` (argmax of the real part) and the argmax."""
     a = np.expand_dims(np.argmax(Z.real, axis=axis), axis)
-    with np.errstate(over="ignore"):  # -1e308 - 1e308 = -inf: its exp is 0, as it should be
+    with np.errstate(over="ignore"):  # -1e308 - 1e308 = -inf, whose exp is the right 0
         S = Z - np.take_along_axis(Z, a, axis=axis)
     return S, a
 
@@ -174,8 +178,8 @@ def log_softmax(Z, axis=-1):
     Returns
     -------
     ndarray of the shape of Z
-        ``S - log1p(rest)`` with ``S = Z - max(Z)`` along ``axis`` and ``rest`` the sum of
-        ``exp(S)`` over the entries other than the largest one. Every entry is <= 0.
+        ``S - log1p(rest)`` with ``S = Z - max(Z)`` along ``axis`` and ``rest`` the sum
+        of ``exp(S)`` over the entries other than the largest one. Every entry is <= 0.
 
     Notes
     -----
@@ -218,7 +222,7 @@ def softmax(Z, axis=-1):
     return E / (top + rest)
 
 
-# --- blocked sums over rows ---------------------------------------------------------------
+# --- blocked sums over rows -------------------------------------------------------
 
 
 def _logits(Xb, W, icpt, out=None):
@@ -232,10 +236,11 @@ def _logits(Xb, W, icpt, out=None):
 def _rows_terms(Z, y, *, want_r, want_p, margin):
     """Softmax terms of a block of logits ``Z`` (m, K), which is overwritten.
 
-    Returns ``(loss_sum, max_t, R, P)``: ``loss_sum`` of ``-log p_{i, y_i}``; ``max_t`` the
-    largest negated margin ``max_{k != y} z_k - z_y`` (below 0 only if every row is
-    classified correctly; computed only when ``margin``); ``R = P - Y`` (in ``Z``'s memory)
-    when ``want_r``; ``P`` when ``want_p`` (a copy if ``want_r``, else ``Z`` itself).
+    Returns ``(loss_sum, max_t, R, P)``: ``loss_sum`` of ``-log p_{i, y_i}``; ``max_t``
+    the largest negated margin ``max_{k != y} z_k - z_y`` (below 0 only if every row is
+    classified correctly; computed only when ``margin``); ``R = P - Y`` (in ``Z``'s
+    memory) when ``want_r``; ``P`` when ``want_p`` (a copy if ``want_r``, else ``Z``
+    itself).
     """
     m = Z.shape[0]
     rows = np.arange(m)
@@ -288,9 +293,10 @@ def _pass(X, y, W, *, icpt=False, scale=1.0, Z_out=None, P_out=None, want_hess=F
           margin=False):
     """One pass over ``X``: ``(loss_sum, grad_sum, max_t, hess_sum or None)``.
 
-    ``W`` has shape (d + icpt, K); ``grad_sum`` has its shape. Each loss term is multiplied
-    by ``scale`` before summing (``1/n`` when the plain sum of finite terms overflowed).
-    The logits and probabilities are stored in ``Z_out`` and ``P_out`` when given.
+    ``W`` has shape (d + icpt, K); ``grad_sum`` has its shape. Each loss term is
+    multiplied by ``scale`` before summing (``1/n`` when the plain sum of finite terms
+    overflowed). The logits and probabilities are stored in ``Z_out`` and ``P_out`` when
+    given.
     """
     n, d = X.shape
     K = W.shape[1]
@@ -306,7 +312,9 @@ def _pass(X, y, W, *, icpt=False, scale=1.0, Z_out=None, P_out=None, want_hess=F
         if Z_out is not None:
             Z_out[blk] = Zb
         want_p = want_hess or P_out is not None
-        lb, mt, R, P = _rows_terms(Zb, y[blk], want_r=True, want_p=want_p, margin=margin)
+        lb, mt, R, P = _rows_terms(
+            Zb, y[blk], want_r=True, want_p=want_p, margin=margin
+        )
         loss_sum += lb * scale
         max_t = max(max_t, mt)
         grad_sum[:d] += Xb.T @ R
@@ -351,7 +359,7 @@ def _hvp_pass(X, V, *, icpt=False, W=None, P=None):
     return out
 
 
-# --- public loss, gradient, Hessian -------------------------------------------------------
+# --- public loss, gradient, Hessian -----------------------------------------------
 
 
 def loss_and_grad(X, y, W, *, l2=0.0):
@@ -422,7 +430,9 @@ def hvp(X, y, W, V, *, l2=0.0):
 
 
 def hessian(X, y, W, *, l2=0.0):
-    """The dK-by-dK Hessian ``1/n sum_i (x_i x_i^T) kron (diag(p_i) - p_i p_i^T) + l2 I``.
+    """The dK-by-dK Hessian ``1/n sum_i (x_i x_i^T) kron D(p_i) + l2 I``.
+
+    ``D(p) = diag(p) - p p^T`` is the Hessian of the loss of one example in its logits.
 
     Parameters
     ----------
@@ -495,7 +505,7 @@ def smoothness_constant(X, l2=0.0, *, fit_intercept=False) -> float:
     return lam_max / (2.0 * n) + l2
 
 
-# --- the solver ---------------------------------------------------------------------------
+# --- the solver -------------------------------------------------------------------
 
 
 def _centre_rows(G):
@@ -514,12 +524,13 @@ def _centre_rows(G):
 class _SoftmaxProblem(_Problem):
     """The multinomial objective over ``w = vec(W')``, ``W'`` of shape (d + icpt, K).
 
-    The solver loop (:func:`logreg._solver._minimize`) sees a flat vector of length
-    ``(d + icpt) K``; ``pen`` is ``l2`` on the weights and 0 on an intercept row. The
+    The solver loop (:func:`logreg._solver._minimize`) sees a flat vector of length ``(d
+    + icpt) K``; ``pen`` is ``l2`` on the weights and 0 on an intercept row. The
     separation shortcut stays on: ``sums`` returns as ``max_t`` the largest *negated
-    multiclass margin* ``max_{k != y_i} z_ik - z_{i y_i}``, which is below 0 exactly when
-    ``W`` classifies every example correctly, and then ``c W`` lowers the loss towards 0 as
-    ``c -> infinity``: with ``l2 = 0`` no minimizer exists, as in the binary model.
+    multiclass margin* ``max_{k != y_i} z_ik - z_{i y_i}``, which is below 0 exactly
+    when ``W`` classifies every example correctly, and then ``c W`` lowers the loss
+    towards 0 as ``c -> infinity``: with ``l2 = 0`` no minimizer exists, as in the
+    binary model.
     """
 
     def __init__(self, X, y, K, l2, fit_intercept):
@@ -550,7 +561,8 @@ class _SoftmaxProblem(_Problem):
         return loss_sum, _centre_rows(grad_sum).ravel(), max_t, H
 
     def hvp_sum(self, v):
-        return _centre_rows(_hvp_pass(self.X, self._W(v), icpt=self.icpt, P=self.P)).ravel()
+        Hv = _hvp_pass(self.X, self._W(v), icpt=self.icpt, P=self.P)
+        return _centre_rows(Hv).ravel()
 
     def set_direction(self, p):
         if self.XP is None:
@@ -573,8 +585,17 @@ class _SoftmaxProblem(_Problem):
         diagnose_nonfinite(self.X)
 
 
-def fit(X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, fit_intercept=False,
-        w0=None):
+def fit(
+    X,
+    y,
+    *,
+    method="newton-cg",
+    l2=0.0,
+    tol=1e-8,
+    max_iter=None,
+    fit_intercept=False,
+    w0=None,
+):
     """Minimize mean multinomial cross-entropy + (l2/2)||W||_F^2.
 
     Parameters
@@ -590,12 +611,13 @@ def fit(X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, fit_interc
         Ridge strength on ``W`` (not on the intercepts); scikit-learn's ``C`` is
         ``1 / (l2 * n_samples)``.
     tol : float, default 1e-8
-        Stop when the scale-free Newton decrement (``||g|| / sqrt(L)`` for ``"gd"``) is at
-        most ``tol``; see :mod:`logreg._solver`.
+        Stop when the scale-free Newton decrement (``||g|| / sqrt(L)`` for ``"gd"``) is
+        at most ``tol``; see :mod:`logreg._solver`.
     max_iter : int, optional
         Defaults: 10000 for "gd", 100 for the Newton methods.
     fit_intercept : bool, default False
-        Fit ``Z = X W + 1 b^T`` with an unpenalized intercept per class (no copy of ``X``).
+        Fit ``Z = X W + 1 b^T`` with an unpenalized intercept per class (no copy of
+        ``X``).
     w0 : array_like of shape (n_features, n_classes), optional
         Starting weights; zeros by default (the intercepts start at 0).
 
@@ -603,9 +625,9 @@ def fit(X, y, *, method="newton-cg", l2=0.0, tol=1e-8, max_iter=None, fit_interc
     -------
     FitResult
         ``w`` of shape (n_features, n_classes), ``intercept`` of shape (n_classes,),
-        both centred: with ``l2 = 0`` every row of ``w`` and the intercepts sum to 0 over
-        the classes (the minimizer is unique only up to ``W + a 1^T``); with ``l2 > 0``
-        the intercepts do (``w`` already does at the optimum). Centring changes no
+        both centred: with ``l2 = 0`` every row of ``w`` and the intercepts sum to 0
+        over the classes (the minimizer is unique only up to ``W + a 1^T``); with ``l2 >
+        0`` the intercepts do (``w`` already does at the optimum). Centring changes no
         probability, loss or gradient. ``history`` and ``decrement`` as in
         :func:`logreg.fit`.
 
