@@ -203,10 +203,10 @@ def test_dask_fit_on_data_made_on_the_workers_moves_no_x_block(client):
         res = problem.fit("newton-cg", tol=1e-10)
         assert not _moved(client, during)
         kinds = Counter(kind for kind, _, _ in problem.rounds)
-        floats = {kind: f for kind, _, f in problem.rounds}
+        floats = {(kind, f) for kind, _, f in problem.rounds}
     assert set(setup) <= _keys(yd)  # at most a y block moved, at setup; never X
     # what a round brings back, per block: d + 2 floats, d floats, 1 float
-    assert floats == {"sums": 4 * (d + 2), "hvp": 4 * d, "line": 4}
+    assert floats == {("sums", 4 * (d + 2)), ("hvp", 4 * d), ("line", 4)}
     assert kinds["sums"] == res.n_iter + 1
     X, y = client.compute([Xd, yd], sync=True)
     ref = logreg.fit(X, y, method="newton-cg", l2=1e-3, tol=1e-10)
