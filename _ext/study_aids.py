@@ -91,11 +91,15 @@ def _anchor_questions(app: Sphinx, doctree: nodes.document) -> None:
             )
             continue
         start = hit + 1
-        if question.explicit_label:
-            continue  # MyST made the (label)= target; its {ref}s need an explicit title
         para = paragraphs[hit]
-        para["ids"].append(question.label)
         title = f"Q{question.number}" if question.bank else q.plain(question.question)
+        if question.explicit_label:
+            # MyST's (label)= target gives the paragraph its id and an untitled label;
+            # the title makes {ref}`label` print the question's current number
+            labelid = std.anonlabels.get(question.label, (docname, question.label))[1]
+            std.labels.setdefault(question.label, (docname, labelid, title))
+            continue
+        para["ids"].append(question.label)
         std.anonlabels[question.label] = (docname, question.label)
         std.labels[question.label] = (docname, question.label, title)
 

@@ -199,10 +199,10 @@ def make_pdf(single_dir: Path, out: Path, chromium: str = CHROMIUM) -> dict:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 1400})
         page.set_default_timeout(180_000)
-        page.goto(index.as_uri(), wait_until="load")
-        if page.url.endswith("index.html"):  # index.html redirects to the root page
-            page.wait_for_url(lambda url: not url.endswith("index.html"))
-            page.wait_for_load_state("load")
+        # index.html only redirects to the root page: open that page itself
+        redirect = re.search(r"url=([^\"'>]+)", index.read_text(encoding="utf8"))
+        start = single_dir / redirect.group(1) if redirect else index
+        page.goto(start.as_uri(), wait_until="load")
         typeset = page.evaluate(WAIT_FOR_MATHJAX)
         if typeset is False:
             raise RuntimeError("MathJax did not load in the single-page build")
