@@ -21,6 +21,12 @@ HTML visitors (MyST-NB's HideCodeCellNode for ``hide-input`` cells, ...) are the
 missing there and the build stops with "unknown node type". And pydata-sphinx-theme's
 layout loads ``searchindex.js`` on every page, which ``singlehtml`` does not write: the
 single page would log a failed request, so an empty stand-in is written.
+
+And it fixes in the markup what the accessibility scan of the browser tests
+(axe-core) finds in the HTML that Sphinx and its extensions write: bibliography
+entries as list items of their list, no link inside a dropdown's title, scrollable
+code inside a fold reachable with Tab once the fold opens; and it marks the package
+listings (``literalinclude``) for the book's CSS (``_static/a11y.css``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -88,7 +96,96 @@ def _singlehtml_searchindex(app: Sphinx, exception) -> None:
         )
 
 
+def _mark_literalincludes(app: Sphinx, doctree) -> None:
+    """Class ``literalinclude`` on every listing of a file (``{literalinclude}``), so
+    the book's CSS and the browser tests can tell the package listings from code cells.
+
+    Sphinx's LiteralInclude directive is the one that gives its literal_block a
+    ``source`` attribute (the included file); the HTML writer puts the node's classes
+    on the listing's ``<div class="highlight-...">``.
+    """
+    for node in doctree.findall(nodes.literal_block):
+        if node.get("source") and "literalinclude" not in node["classes"]:
+            node["classes"].append("literalinclude")
+
+
+class UnlinkDropdownTitles(SphinxPostTransform):
+    """No link inside a dropdown's title: ``:::{dropdown} Derivation of {eq}`eq-x```
+    renders its title as the ``<summary>`` of a ``<details>``, and a link inside a
+    summary is an interactive control inside another (axe: nested-interactive, serious):
+    a keyboard reader's Enter opens the fold and can never follow the link. The link's
+    text stays, as plain text (the equation number still shows which equation).
+
+    Runs after sphinx-design has built the summary (its transform has priority 199) and
+    after the references are resolved.
+    """
+
+    default_priority = 210
+    formats = ("html",)
+
+    def run(self, **kwargs) -> None:
+        from sphinx_design.dropdown import dropdown_title
+
+        for title in self.document.findall(dropdown_title):
+            for ref in list(title.findall(nodes.reference)):
+                ref.replace_self(
+                    nodes.inline("", "", *ref.children, classes=["sd-summary-ref"])
+                )
+
+
+def _visit_citation(self, node) -> None:
+    """A bibliography entry as a ``listitem`` of its ``role="list"`` container.
+
+    Docutils writes each entry as ``role="doc-biblioentry"`` inside a
+    ``<div role="list">``; a list may only own list items, and DPUB-ARIA 1.1 has
+    deprecated doc-biblioentry for that reason, so axe-core reports the bibliography
+    (aria-required-children, serious). Same markup otherwise.
+    """
+    if not isinstance(node.previous_sibling(), type(node)):
+        self.body.append('<div role="list" class="citation-list">\n')
+    self.body.append(self.starttag(node, "div", classes=[node.tagname], role="listitem"))
+
+
+def _depart_citation(self, node) -> None:
+    self.body.append("</div>\n")
+    if not isinstance(node.next_node(descend=False, siblings=True), type(node)):
+        self.body.append("</div>\n")
+
+
+# pydata-sphinx-theme makes a code block or an output that scrolls sideways focusable
+# (tabindex 0), so a keyboard reader can scroll it, but it measures them only when the
+# page loads: a cell inside a fold, closed then, is measured at zero width and stays out
+# of the tab order once opened (axe: scrollable-region-focusable, serious). This measures
+# again whatever a fold shows when it opens: a <details> (toggle event) or a folded
+# answer (sphinx-togglebutton's title or button).
+_TAB_STOPS_IN_FOLDS_JS = """
+(() => {
+  const update = () => document.querySelectorAll(
+      '#main-content pre, #main-content .cell_output > .output').forEach(el => {
+    if (el.tabIndex < 0 && el.checkVisibility()
+        && (el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight))
+      el.tabIndex = 0;
+  });
+  let timer;
+  const later = () => { clearTimeout(timer); timer = setTimeout(update, 30); };
+  document.addEventListener('toggle', later, true);
+  document.addEventListener('click', e => {
+    if (e.target.closest && e.target.closest('.admonition-title, .toggle-button')) later();
+  }, true);
+})();
+"""
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("doctree-read", _mark_literalincludes)
+    app.add_js_file(None, body=_TAB_STOPS_IN_FOLDS_JS)
+    app.add_post_transform(UnlinkDropdownTitles)
+    app.add_node(
+        nodes.citation,
+        override=True,
+        html=(_visit_citation, _depart_citation),
+        singlehtml=(_visit_citation, _depart_citation),
+    )
     # Priority 500 runs before sphinx-book-theme builds its download menu (501).
     app.connect("html-page-context", _add_ipynb_download, priority=500)
     app.connect("builder-inited", _share_html_visitors)

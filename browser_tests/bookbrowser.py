@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import a11y
 import yaml
 
 BOOK_ROOT = Path(__file__).resolve().parents[1]
@@ -392,6 +393,19 @@ class Visit:
     figures: list = field(default_factory=list)
     screenshots: dict = field(default_factory=dict)
     guard: Guard | None = None
+    # a11y.record: {"light"|"dark": axe-core violations}; alt texts, headings, listings
+    axe: dict = field(default_factory=dict)
+    a11y: dict = field(default_factory=dict)
+
+
+def switch_mode(page, mode: str) -> None:
+    """Put the page in ``mode`` ("light"/"dark") with the theme's own button, as a
+    reader does: it cycles auto -> light -> dark (the order depends on the system)."""
+    switch = page.locator(".theme-switch-button").first
+    for _ in range(3):
+        if page.evaluate("document.documentElement.dataset.theme") == mode:
+            break
+        switch.click()
 
 
 def visit_page(context, base_url: str, docname: str) -> Visit:
@@ -412,13 +426,7 @@ def visit_page(context, base_url: str, docname: str) -> Visit:
         visit.facts = page.evaluate(PAGE_FACTS)
         _screenshot(page, visit, "light")
 
-        switch = page.locator(".theme-switch-button").first
-        for _ in range(
-            3
-        ):  # the button cycles auto -> light -> dark (order depends on the system)
-            if page.evaluate("document.documentElement.dataset.theme") == "dark":
-                break
-            switch.click()
+        switch_mode(page, "dark")
         visit.theme_after_switch = page.evaluate(
             "document.documentElement.dataset.theme"
         )
@@ -427,6 +435,7 @@ def visit_page(context, base_url: str, docname: str) -> Visit:
 
         visit.folds = _open_folds(page)
         page.wait_for_timeout(50)  # let anything the clicks started report its errors
+        a11y.record(page, visit, switch_mode)  # axe in dark, then light mode
         return visit
     finally:
         page.close()

@@ -225,13 +225,16 @@ def test_make_serve_serves_the_book_on_localhost():
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    assert r.status == 200
-                    assert "<html" in r.read().decode("utf8", "replace").lower()
+                    assert r.status == 200  # index.html: a redirect to the root page
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.2)
+        root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf8"))["root"]
+        url = f"http://127.0.0.1:{port}/{root}.html"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            assert "<h1" in r.read().decode("utf8", "replace")
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=10)
