@@ -198,11 +198,13 @@ def make_pdf(single_dir: Path, out: Path, chromium: str = CHROMIUM) -> dict:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 1400})
-        page.set_default_timeout(180_000)
+        # a whole book on one page: generous limits for a loaded 2-core machine
+        page.set_default_timeout(1_800_000)
+        page.set_default_navigation_timeout(1_800_000)
         # index.html only redirects to the root page: open that page itself
         redirect = re.search(r"url=([^\"'>]+)", index.read_text(encoding="utf8"))
         start = single_dir / redirect.group(1) if redirect else index
-        page.goto(start.as_uri(), wait_until="load")
+        page.goto(start.as_uri(), wait_until="domcontentloaded")
         typeset = page.evaluate(WAIT_FOR_MATHJAX)
         if typeset is False:
             raise RuntimeError("MathJax did not load in the single-page build")
