@@ -286,3 +286,36 @@ def test_gd_decrement_is_scale_free():
     a = fit(X, y, method="gd", l2=1e-2, tol=1e-6)
     b = fit(X * 1e-6, y, method="gd", l2=1e-2 * 1e-12, tol=1e-6)
     assert a.converged and b.converged and a.n_iter == b.n_iter
+
+
+@pytest.mark.parametrize("l2", [1e-10, 1e-12])
+def test_newton_never_reports_a_decrement_below_the_true_one(l2):
+    """The final check may reuse the last Hessian only through a certified bound: on
+    nearly separable data the Hessian shrinks fast between steps, and an uncorrected
+    estimate reported convergence with the true decrement above tol."""
+    X, y, _ = make_data(n=20, d=5, separable=True, rng=3)
+    res = fit(X, y, l2=l2, tol=1e-4)
+    _, g = logreg_loss_and_grad(X, y, res.w, l2=l2)
+    true = np.sqrt(g @ np.linalg.solve(logreg.hessian(X, y, res.w, l2=l2), g))
+    assert res.decrement >= true * (1 - 1e-10)
+    assert res.converged == (true <= 1e-4)
+
+
+def test_newton_final_check_skips_the_hessian_when_certified():
+    from logreg import optimize
+
+    calls = {"hess": 0}
+    orig = optimize._LocalProblem.sums
+
+    def sums(self, w, *, hess, keep_weights):
+        calls["hess"] += bool(hess)
+        return orig(self, w, hess=hess, keep_weights=keep_weights)
+
+    X, y, _ = make_data(n=2000, d=10, rng=1)
+    optimize._LocalProblem.sums = sums
+    try:
+        res = fit(X, y, method="newton", l2=1e-3)
+    finally:
+        optimize._LocalProblem.sums = orig
+    assert res.converged
+    assert calls["hess"] == res.n_iter  # one Hessian per step taken, none at the end

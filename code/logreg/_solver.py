@@ -205,6 +205,12 @@ class _Problem:
         """Sum of the loss terms at ``w + alpha p`` from the kept ``z`` and ``X p``."""
         raise NotImplementedError
 
+    def logit_change(self, alpha):
+        """An upper bound on ``max_i |alpha x_i^T p|`` for the last direction ``p``, which
+        bounds how much the Hessian can shrink in the step (inf: no bound known, so the
+        Newton loop never stops on an old Hessian)."""
+        return np.inf
+
     def diagnose(self, w):
         raise ValueError(
             "the objective is not finite at w; check the data for NaN or inf."
@@ -273,20 +279,28 @@ def _newton_direction(H, grad):
 
 
 def _newton_step(obj, w, grad, H, H_prev, tol):
-    """The Newton direction at ``w`` and the Hessian it used.
+    """The Newton direction at ``w``, the Hessian it used, and ``nu^2``, the squared decrement.
 
-    ``H`` is None when the last full step predicted convergence here (``H_prev`` given):
-    the decrement is then first measured with the previous Hessian, which differs from the
-    current one by O(step); only if that estimate exceeds ``tol`` is the Hessian at ``w``
-    formed (one more pass over X). So the final check costs a gradient, not a Hessian, as
-    in scikit-learn's Newton solver.
+    ``H`` is None when the last full step predicted convergence here: ``H_prev = (H_old,
+    delta)`` holds the previous Hessian and the largest change of a logit in that step,
+    ``delta = max_i |x_i^T (w - w_old)|``. Each Hessian weight ``s = p (1 - p)`` has
+    ``|d log s / dz| < 1``, so ``H(w) >= exp(-delta) H_old`` in the Loewner order and
+
+        nu(w)^2 = g^T H(w)^{-1} g <= exp(delta) g^T H_old^{-1} g.
+
+    If that bound is already at most ``tol^2`` the fit stops on it (the bound is what is
+    reported) without forming the Hessian at ``w``; otherwise ``H(w)`` is formed (one more
+    pass over X). So the final check usually costs a gradient, not a Hessian.
     """
     if H is None:
-        p = _newton_direction(H_prev, grad)
-        if -float(grad @ p) <= tol * tol:
-            return p, H_prev
+        H_old, delta = H_prev
+        p = _newton_direction(H_old, grad)
+        bound = float(np.exp(delta)) * max(-float(grad @ p), 0.0)
+        if bound <= tol * tol:
+            return p, H_old, bound
         H = obj.evaluate(w, hess=True)[3]
-    return _newton_direction(H, grad), H
+    p = _newton_direction(H, grad)
+    return p, H, max(-float(grad @ p), 0.0)
 
 
 def _cg_direction(obj, grad, max_cg, g0_norm=None, certify=None):
@@ -375,10 +389,11 @@ def _minimize(obj, method, w, tol, max_iter, step=None):
             dec = g_norm * np.sqrt(step)
         else:
             if method == "newton":
-                p, H = _newton_step(obj, w, grad, H, H_prev, tol)
+                p, H, dec_sq = _newton_step(obj, w, grad, H, H_prev, tol)
             else:
                 p = _cg_direction(obj, grad, max_cg, g0_norm, certify=(tol, mu_lb))
-            dec = float(np.sqrt(max(-float(grad @ p), 0.0)))
+                dec_sq = max(-float(grad @ p), 0.0)
+            dec = float(np.sqrt(dec_sq))
         hist_loss.append(loss)
         hist_gnorm.append(g_norm)
         hist_dec.append(dec)
@@ -399,9 +414,10 @@ def _minimize(obj, method, w, tol, max_iter, step=None):
                 )
                 break
             w = w + alpha * p
-            # a full step with lambda^2 <= tol: quadratic convergence predicts lambda <= tol
-            # at the new point, so its Hessian is formed only if the old one disagrees
-            H_prev = H if method == "newton" and alpha == 1.0 and dec * dec <= tol else None
+            # after a full step with nu^2 <= tol, quadratic convergence (nu_new ~ nu^2)
+            # predicts a stop: try the certified bound of _newton_step before forming H
+            full = method == "newton" and alpha == 1.0 and dec * dec <= tol
+            H_prev = (H, obj.logit_change(alpha)) if full else None
         n_iter += 1
 
     hist = (hist_loss, hist_gnorm, hist_dec, hist_time)

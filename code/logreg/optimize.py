@@ -128,6 +128,9 @@ class _LocalProblem(_Problem):
     def set_direction(self, p):
         self.Xp = self.X @ p
 
+    def logit_change(self, alpha):
+        return abs(alpha) * float(np.max(np.abs(self.Xp)))
+
     def loss_sum_along(self, alpha):
         return _kernel.line_losses(self.z, self.Xp, self.s, alpha, self.tmp, self.c)
 
