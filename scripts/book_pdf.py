@@ -233,21 +233,28 @@ def make_pdf(single_dir: Path, out: Path, chromium: str = CHROMIUM) -> dict:
         _say(f"first pass printed ({time.perf_counter() - t0:.0f} s)")
         titles = [e["title"] for e in entries]
         pages = chapter_pages(first, titles)
-        page.evaluate(
+        fill = (
             "(pages) => pages.forEach((p, i) => {"
-            " document.querySelector(`[data-toc-page=\"${i}\"]`).textContent = String(p); })",
-            pages,
+            " document.querySelector(`[data-toc-page=\"${i}\"]`).textContent = String(p); })"
         )
-        final = page.pdf(**options)
+        # Fill in the numbers and print again, until the chapters stay on their pages
+        # (a layout that settles late, images or fonts, can move them by a page).
+        for _ in range(3):
+            page.evaluate(fill, pages)
+            final = page.pdf(**options)
+            check = chapter_pages(final, titles)
+            _say(f"pass printed ({time.perf_counter() - t0:.0f} s)")
+            if check == pages:
+                break
+            pages = check
+        else:
+            _say(f"warning: the chapters still moved between passes: {pages}")
         browser.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(final)
     from pypdf import PdfReader
 
     n_pages = len(PdfReader(io.BytesIO(final)).pages)
-    check = chapter_pages(final, titles)
-    if check != pages:
-        raise RuntimeError(f"the chapters moved between the passes: {pages} -> {check}")
     return {
         "pages": n_pages,
         "chapters": [(e["title"], p) for e, p in zip(entries, pages)],
