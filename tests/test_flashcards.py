@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import sqlite3
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -190,13 +191,14 @@ def _notes(apkg: Path):
     with zipfile.ZipFile(apkg) as z:
         names = z.namelist()
         assert "collection.anki2" in names
-        db = apkg.parent / "collection.anki2"
-        db.write_bytes(z.read("collection.anki2"))
-    con = sqlite3.connect(db)
-    try:
-        rows = con.execute("select flds, tags from notes").fetchall()
-    finally:
-        con.close()
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "collection.anki2"
+            db.write_bytes(z.read("collection.anki2"))
+            con = sqlite3.connect(db)
+            try:
+                rows = con.execute("select flds, tags from notes").fetchall()
+            finally:
+                con.close()
     return [(flds.split("\x1f"), tags.split()) for flds, tags in rows]
 
 
