@@ -105,7 +105,7 @@ def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool, c=None):
 def loss_grad_sums(X, y, w, *, want_grad: bool = True, c=None):
     """Return ``(loss_sum, grad_sum, max_t, max_abs_t)`` over all rows.
 
-    ``grad_sum`` is None when not wanted; ``max_t`` is the largest signed margin (all
+    ``grad_sum`` is None when not wanted; ``max_t`` is the largest negated margin (all
     negative: every example correctly classified) and ``max_abs_t`` the largest
     ``|z_i|`` (not finite when ``X`` or ``w`` was not).
     """
@@ -214,7 +214,7 @@ def _gram_update(H, Xb, sqrt_s, work):
 
 @_quiet
 def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None, c=None):
-    """One pass over X at ``w``: loss sum, gradient sum, max signed margin and optionally the
+    """One pass over X at ``w``: loss sum, gradient sum, max negated margin and optionally the
     Hessian sum ``X^T diag(c h) X``, storing ``z`` and ``c h`` when asked.
 
     Used by the solvers, which keep ``z = X w`` for the line search and ``h`` for CG.
