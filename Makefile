@@ -77,9 +77,13 @@ flashcards: $(STAMP) ## Anki deck and CSV of every question: _build/flashcards/
 
 # The single-page build printed by Debian's Chromium (Playwright's page.pdf) once MathJax
 # has typeset it, every fold open, with a table of contents and page numbers.
+# It then checks the PDF (browser_tests/test_book_pdf.py: page count, contents, every
+# chapter title, a sample of folded answers, no raw TeX). That check runs here, not in
+# `make test`: printing the whole book twice takes minutes on a 2-core machine.
 book-pdf: $(STAMP) chromium ## the whole book as a PDF, answers open: _build/pdf/book.pdf
 	$(MAKE) --no-print-directory book-single
 	CHROMIUM=$(CHROMIUM) $(PY) scripts/book_pdf.py
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q browser_tests/test_book_pdf.py
 
 # Installs Debian's chromium when it is missing; that needs root (CI runs as root).
 chromium: ## install Debian's chromium for the browser tests, if missing (root only)
@@ -106,7 +110,7 @@ test-browser: $(STAMP) chromium ## build the book, then test it in headless Chro
 # strict build, instead of rebuilding with other settings), after the single page.
 browser-check: $(STAMP) chromium
 	$(MAKE) --no-print-directory book-single
-	CHROMIUM=$(CHROMIUM) $(PY) -m pytest browser_tests
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest browser_tests --ignore=browser_tests/test_book_pdf.py
 
 # The strict build is the gate for the chapters. With execution cached only the
 # first build after a change executes a chapter; raise_on_error in _config.yml
