@@ -182,3 +182,16 @@ def diagnose_nonfinite(X: np.ndarray, **vectors) -> None:
         "some entries of X @ w (or of the sums over rows) exceed about 1.8e308. "
         "Rescale X (for example standardize its columns) or use a smaller w."
     )
+
+
+def as_max_iter(max_iter, default: int) -> int:
+    """``max_iter`` as a non-negative int; ``default`` when it is None (bools refused)."""
+    if max_iter is None:
+        return default
+    if (
+        isinstance(max_iter, bool)
+        or not isinstance(max_iter, (int, np.integer))
+        or max_iter < 0
+    ):
+        raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
+    return int(max_iter)

@@ -41,7 +41,13 @@ import time
 import numpy as np
 
 from . import _kernel
-from ._validate import as_labels, as_nonnegative_float, as_positive_float, as_vector
+from ._validate import (
+    as_labels,
+    as_max_iter,
+    as_nonnegative_float,
+    as_positive_float,
+    as_vector,
+)
 from ._solver import DEFAULT_MAX_ITER, FitResult, _minimize, _Problem
 
 __all__ = [
@@ -177,14 +183,7 @@ def _solver_args(method, tol, max_iter):
             f"got {method!r}."
         )
     tol = as_positive_float(tol, "tol")
-    if max_iter is None:
-        max_iter = DEFAULT_MAX_ITER[method]
-    if (
-        isinstance(max_iter, bool)
-        or not isinstance(max_iter, (int, np.integer))
-        or max_iter < 0
-    ):
-        raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
+    max_iter = as_max_iter(max_iter, DEFAULT_MAX_ITER[method])
     return tol, max_iter
 
 

@@ -38,13 +38,13 @@ keeps the n-by-K logits and probabilities that the line search and CG need.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
 from . import _kernel
 from ._solver import DEFAULT_MAX_ITER, _minimize, _Problem
 from ._validate import (
+    as_max_iter,
     _as_float,
     _asarray,
     as_matrix,
@@ -661,12 +661,7 @@ def fit(
         )
     l2 = as_nonnegative_float(l2, "l2")
     tol = as_positive_float(tol, "tol")
-    if max_iter is None:
-        max_iter = DEFAULT_MAX_ITER[method]
-    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or (
-        max_iter < 0
-    ):
-        raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
+    max_iter = as_max_iter(max_iter, DEFAULT_MAX_ITER[method])
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False; got {fit_intercept!r}.")
     W = np.zeros((d + bool(fit_intercept), K))

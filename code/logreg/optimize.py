@@ -47,6 +47,7 @@ from ._solver import (  # noqa: F401  (_armijo, _cg_direction: shown in chapter 
     _Problem,
 )
 from ._validate import (
+    as_max_iter,
     as_labels,
     as_matrix,
     as_nonnegative_float,
@@ -234,14 +235,7 @@ def fit(
     l2 = as_nonnegative_float(l2, "l2")
     c = as_sample_weight(sample_weight, n)
     tol = as_positive_float(tol, "tol")
-    if max_iter is None:
-        max_iter = DEFAULT_MAX_ITER[method]
-    if (
-        isinstance(max_iter, bool)
-        or not isinstance(max_iter, (int, np.integer))
-        or max_iter < 0
-    ):
-        raise ValueError(f"max_iter must be a non-negative integer; got {max_iter!r}.")
+    max_iter = as_max_iter(max_iter, DEFAULT_MAX_ITER[method])
     w = np.zeros(d) if w0 is None else as_vector(w0, d, "w0").copy()
 
     if check_separation not in (None, True, False):
