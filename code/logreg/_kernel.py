@@ -184,8 +184,12 @@ def hvp_sum(X, y, w, v, c=None):
 
 
 @_quiet
-def weighted_hvp_sum(X, h, v):
-    """Return ``X^T (h * (X v))`` for stored Hessian weights ``h`` (one pass over X)."""
+def weighted_hvp_sum(X, h, v, xv_out=None):
+    """Return ``X^T (h * (X v))`` for stored Hessian weights ``h`` (one pass over X).
+
+    ``xv_out`` (shape (n,)), if given, receives ``X v``: the solvers' conjugate gradients
+    build ``X p`` from it for the line search.
+    """
     n, d = X.shape
     rows = min(n, block_rows(d))
     xv = np.empty(rows)
@@ -194,6 +198,8 @@ def weighted_hvp_sum(X, h, v):
         Xb = X[blk]
         xvb = xv[: Xb.shape[0]]
         np.matmul(Xb, v, out=xvb)
+        if xv_out is not None:
+            xv_out[blk] = xvb
         np.multiply(xvb, h[blk], out=xvb)
         out += Xb.T @ xvb
     return out

@@ -201,6 +201,15 @@ class _Problem:
         """Compute and keep ``X p`` for the line search."""
         raise NotImplementedError
 
+    def track_direction(self, p) -> bool:
+        """Offer to build ``X p`` for the CG iterate ``p`` (updated in place, starting at 0)
+        from the products CG makes anyway, so that :meth:`set_direction` needs no pass
+        over X. Return True if :meth:`add_to_direction` will be called for each update."""
+        return False
+
+    def add_to_direction(self, a):
+        """``X p += a X d``, ``d`` the argument of the last :meth:`hess_vec`."""
+
     def loss_sum_along(self, alpha):
         """Sum of the loss terms at ``w + alpha p`` from the kept ``z`` and ``X p``."""
         raise NotImplementedError
@@ -328,6 +337,9 @@ def _cg_direction(obj, grad, max_cg, g0_norm=None, certify=None):
     tol = eta * g_norm
     eps = np.finfo(float).eps
     p = np.zeros_like(grad)
+    # The package's problems build X p alongside p from the products X d below, which
+    # saves the line search a pass over X (other objects need only hess_vec).
+    tracked = isinstance(obj, _Problem) and obj.track_direction(p)
     r = -grad.copy()
     d = r.copy()
     rr = float(r @ r)
@@ -338,6 +350,8 @@ def _cg_direction(obj, grad, max_cg, g0_norm=None, certify=None):
             break  # no positive curvature left along d
         a = rr / curv
         p += a * d
+        if tracked:
+            obj.add_to_direction(a)
         r -= a * Hd
         rr_new = float(r @ r)
         if np.sqrt(rr_new) <= tol:

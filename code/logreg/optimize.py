@@ -109,6 +109,8 @@ class _LocalProblem(_Problem):
         self.tmp = np.empty(X.shape[0])
         self.h = None
         self.Xp = None
+        self.Xv = None  # X v of the last hvp_sum, while CG builds X p
+        self._tracked = None  # the CG iterate whose X p is being built in self.Xp
 
     def sums(self, w, *, hess, keep_weights):
         if keep_weights and self.h is None:
@@ -124,10 +126,31 @@ class _LocalProblem(_Problem):
         )
 
     def hvp_sum(self, v):
-        return _kernel.weighted_hvp_sum(self.X, self.h, v)
+        return _kernel.weighted_hvp_sum(self.X, self.h, v, xv_out=self.Xv)
+
+    def track_direction(self, p):
+        n = self.X.shape[0]
+        if self.Xv is None:
+            self.Xv = np.empty(n)
+        if self.Xp is None:
+            self.Xp = np.empty(n)
+        self.Xp.fill(0.0)
+        self._tracked = p
+        return True
+
+    def add_to_direction(self, a):
+        # Xp += a * Xv, through tmp: no n-sized allocation
+        np.multiply(self.Xv, a, out=self.tmp)
+        self.Xp += self.tmp
 
     def set_direction(self, p):
-        self.Xp = self.X @ p
+        if p is self._tracked:  # built by CG from its products: X p is known
+            self._tracked = None
+            return
+        self._tracked = None
+        if self.Xp is None:
+            self.Xp = np.empty(self.X.shape[0])
+        np.matmul(self.X, p, out=self.Xp)
 
     def logit_change(self, alpha):
         return abs(alpha) * float(np.max(np.abs(self.Xp)))
