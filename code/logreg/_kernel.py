@@ -61,18 +61,27 @@ class Scratch:
         self.s = np.empty(rows)
         self.e = np.empty(rows)
         self.tmp = np.empty(rows)
-        self.mask = np.empty(rows, dtype=bool)
 
     def views(self, m: int):
-        return self.z[:m], self.s[:m], self.e[:m], self.tmp[:m], self.mask[:m]
+        return self.z[:m], self.s[:m], self.e[:m], self.tmp[:m]
 
 
-def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool, c=None):
+def label_signs(y, out):
+    """``s = 1 - 2 y`` (+1 for label 0, -1 for label 1) into ``out``."""
+    np.multiply(y, -2.0, out=out)
+    out += 1.0
+    return out
+
+
+def margin_terms(t, e, tmp, s, *, want_r: bool, want_h: bool, c=None):
     """From the negated margin ``t`` (overwritten): ``(loss_sum, max_t, max_abs_t)``.
 
     On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 -
     p)`` when ``want_h``. ``s = 1 - 2y``. With block weights ``c`` the loss sum is
     weighted and ``r``, ``h`` come back multiplied by ``c``.
+
+    Every step is one NumPy pass over the block, without boolean masks: ``exp`` and
+    ``log1p`` cost most, so the other passes are kept few and cheap.
     """
     max_t = t.max()
     np.abs(t, out=e)
@@ -84,16 +93,19 @@ def margin_terms(t, e, tmp, mask, s, *, want_r: bool, want_h: bool, c=None):
     np.maximum(t, 0.0, out=tmp)
     # softplus(t) = max(t, 0) + log1p(e)
     loss_sum += tmp.sum() if c is None else tmp @ c
-    np.add(e, 1.0, out=tmp)  # tmp = 1 + e
     if want_r:
-        np.greater_equal(t, 0.0, out=mask)
-        np.copyto(t, e)
-        np.copyto(t, 1.0, where=mask)
+        # sigmoid(t) = (1 if t >= 0 else e) / (1 + e), and the numerator is max(e, [t >= 0])
+        # as 0 < e <= 1: no mask, no subtraction (1 - p is never formed)
+        np.greater_equal(t, 0.0, out=tmp)  # 1.0 or 0.0
+        np.maximum(tmp, e, out=t)
+        np.add(e, 1.0, out=tmp)  # tmp = 1 + e
         np.divide(t, tmp, out=t)  # sigmoid(t)
         np.multiply(t, s, out=t)  # r = (1 - 2y) sigmoid(t) = p - y
         if c is not None:
             np.multiply(t, c, out=t)
     if want_h:
+        if not want_r:
+            np.add(e, 1.0, out=tmp)
         np.divide(e, tmp, out=e)
         np.divide(e, tmp, out=e)  # h = e / (1 + e)**2 = p (1 - p)
         if c is not None:
@@ -119,15 +131,12 @@ def loss_grad_sums(X, y, w, *, want_grad: bool = True, c=None):
     for blk in row_blocks(n, d):
         Xb = X[blk]
         m = Xb.shape[0]
-        z, s, e, tmp, mask = buf.views(m)
+        z, s, e, tmp = buf.views(m)
         np.matmul(Xb, w, out=z)
-        np.multiply(y[blk], -2.0, out=s)
-        s += 1.0
+        label_signs(y[blk], out=s)
         np.multiply(z, s, out=z)  # t = (1 - 2y) z
         cb = None if c is None else c[blk]
-        lb, mt, ma = margin_terms(
-            z, e, tmp, mask, s, want_r=want_grad, want_h=False, c=cb
-        )
+        lb, mt, ma = margin_terms(z, e, tmp, s, want_r=want_grad, want_h=False, c=cb)
         loss_sum += lb
         max_t = max(max_t, mt)
         max_abs_t = max(max_abs_t, ma) if not np.isnan(ma) else np.nan
@@ -166,7 +175,7 @@ def hvp_sum(X, y, w, v, c=None):
     for blk in row_blocks(n, d):
         Xb = X[blk]
         m = Xb.shape[0]
-        z, s, e, tmp, mask = buf.views(m)
+        z, s, e, tmp = buf.views(m)
         np.matmul(Xb, w, out=z)
         np.abs(z, out=e)
         np.negative(e, out=e)
@@ -219,11 +228,12 @@ def _gram_update(H, Xb, sqrt_s, work):
 
 
 @_quiet
-def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None, c=None):
+def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None, c=None, s=None):
     """One pass over X at ``w``: loss sum, gradient sum, max negated margin and optionally the
     Hessian sum ``X^T diag(c h) X``, storing ``z`` and ``c h`` when asked.
 
-    Used by the solvers, which keep ``z = X w`` for the line search and ``h`` for CG.
+    Used by the solvers, which keep ``z = X w`` for the line search and ``h`` for CG, and
+    pass the label signs ``s = 1 - 2 y`` they keep (computed per block when None).
     """
     n, d = X.shape
     rows = min(n, block_rows(d))
@@ -236,19 +246,20 @@ def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None, c=None):
     for blk in row_blocks(n, d):
         Xb = X[blk]
         m = Xb.shape[0]
-        z, s, e, tmp, mask = buf.views(m)
+        z, sb, e, tmp = buf.views(m)
         np.matmul(Xb, w, out=z)
         if z_out is not None:
             z_out[blk] = z
-        np.multiply(y[blk], -2.0, out=s)
-        s += 1.0
-        np.multiply(z, s, out=z)
+        if s is None:
+            label_signs(y[blk], out=sb)
+        else:
+            sb = s[blk]
+        np.multiply(z, sb, out=z)
         lb, mt, _ = margin_terms(
             z,
             e,
             tmp,
-            mask,
-            s,
+            sb,
             want_r=True,
             want_h=want_hess or h_out is not None,
             c=None if c is None else c[blk],

@@ -123,6 +123,7 @@ class _LocalProblem(_Problem):
             z_out=self.z,
             h_out=self.h if keep_weights else None,
             c=self.c,
+            s=self.s,
         )
 
     def hvp_sum(self, v):
