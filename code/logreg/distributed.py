@@ -100,8 +100,7 @@ def _task_direction(block, state, p):
 
 
 def _task_loss_along(line, alpha):
-    tmp = np.empty_like(line["z"])
-    return _kernel.line_losses(line["z"], line["Xp"], line["s"], alpha, tmp)
+    return _kernel.line_losses(line["z"], line["Xp"], line["s"], alpha)
 
 
 def _task_all_finite(block):

@@ -157,7 +157,7 @@ class _LocalProblem(_Problem):
         return abs(alpha) * float(np.max(np.abs(self.Xp)))
 
     def loss_sum_along(self, alpha):
-        return _kernel.line_losses(self.z, self.Xp, self.s, alpha, self.tmp, self.c)
+        return _kernel.line_losses(self.z, self.Xp, self.s, alpha, self.c)
 
     def diagnose(self, w):
         diagnose_nonfinite(self.X, w=w)
