@@ -27,6 +27,12 @@ And it fixes in the markup what the accessibility scan of the browser tests
 entries as list items of their list, no link inside a dropdown's title, scrollable
 code inside a fold reachable with Tab once the fold opens; and it marks the package
 listings (``literalinclude``) for the book's CSS (``_static/a11y.css``).
+
+Last, it makes the build faster: Sphinx resolves each ``{numref}`` by unpickling the
+*whole* doctree of the target page (every cell output included), once per reference;
+this book's 70 or so numbered references spent about 3 s there. The standard domain
+below reads each target page once per build instead (the doctrees do not change while
+references are resolved).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pathlib import Path
 import nbformat
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.domains.std import StandardDomain
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
@@ -176,7 +183,37 @@ _TAB_STOPS_IN_FOLDS_JS = """
 """
 
 
+#: Doctrees read for numbered references in this build (docname -> doctree); emptied
+#: when a build starts writing and when it ends, so nothing outlives the pickles.
+_NUMREF_TARGETS: dict = {}
+
+
+class _StandardDomain(StandardDomain):
+    """Sphinx's standard domain, reading each numref target page at most once."""
+
+    def _resolve_numref_xref(self, env, *args):
+        read = env.get_doctree
+
+        def read_once(docname):
+            if docname not in _NUMREF_TARGETS:
+                _NUMREF_TARGETS[docname] = read(docname)
+            return _NUMREF_TARGETS[docname]
+
+        env.get_doctree = read_once  # for the lookups in this call only
+        try:
+            return super()._resolve_numref_xref(env, *args)
+        finally:
+            del env.get_doctree
+
+
+def _forget_numref_targets(*_args):
+    _NUMREF_TARGETS.clear()
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_domain(_StandardDomain, override=True)
+    app.connect("env-updated", _forget_numref_targets)
+    app.connect("build-finished", _forget_numref_targets)
     app.connect("doctree-read", _mark_literalincludes)
     app.add_js_file(None, body=_TAB_STOPS_IN_FOLDS_JS)
     app.add_post_transform(UnlinkDropdownTitles)

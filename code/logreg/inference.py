@@ -36,7 +36,7 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special  # ndtr, ndtri, chdtrc: scipy.stats takes 0.4 s to import
 
 from . import _kernel
 from ._validate import (
@@ -277,8 +277,9 @@ def wald(estimate, standard_error, *, level=0.95):
     if not (isinstance(level, (float, int)) and 0 < level < 1):
         raise ValueError(f"level must be a number in (0, 1); got {level!r}.")
     z = est / se
-    q = stats.norm.ppf(0.5 + level / 2)
-    return Wald(z, 2 * stats.norm.sf(np.abs(z)), est - q * se, est + q * se)
+    q = special.ndtri(0.5 + level / 2)  # the standard normal quantile
+    # two-sided p-value 2 P(N(0, 1) > |z|), from the lower tail (no 1 - Phi cancellation)
+    return Wald(z, 2 * special.ndtr(-np.abs(z)), est - q * se, est + q * se)
 
 
 class LikelihoodRatioTest(NamedTuple):
@@ -342,7 +343,7 @@ def likelihood_ratio_test(X, y, drop, *, fit_intercept=False, tol=1e-10):
 
     full, reduced = loglik(X), loglik(X[:, keep])
     stat = max(2.0 * (full - reduced), 0.0)
-    p_value = float(stats.chi2.sf(stat, cols.size))
+    p_value = float(special.chdtrc(cols.size, stat))  # chi-square upper tail
     return LikelihoodRatioTest(float(stat), int(cols.size), p_value, full, reduced)
 
 
