@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Bytes of X per row block: small enough that a block is still in cache (2 MiB L2 per
-#: core, 32 MiB shared L3 here) for the second matrix-vector product, large enough that the
-#: Python overhead per block is negligible. ``benchmarks/run.py`` sweeps it: on this machine
-#: 2-4 MiB ran at 0.85x the two-pass floor, 1 MiB at 0.94x, 256 KiB at 1.2x.
-BLOCK_BYTES = 1 << 21
+#: Bytes of X per row block: small enough that a block is still in cache (L2 or the shared
+#: L3) for the second matrix-vector product, large enough that the Python overhead per
+#: block is negligible. ``benchmarks/run.py`` sweeps it. On the three 2-core machines it
+#: was measured on (AMD EPYC with L2 of 512 KiB, 1 MiB and 2 MiB per core, 32 MiB L3),
+#: 4 MiB was the fastest or within a few percent of it, and 256 KiB or less was 1.2-2x
+#: slower.
+BLOCK_BYTES = 1 << 22
 
 #: Non-finite inputs (inf * 0, overflowing products) must not warn here: the public
 #: functions check the finiteness of the results and then say which input was at fault.
