@@ -34,10 +34,9 @@ import numpy as np
 
 #: Bytes of X per row block: small enough that a block is still in cache (L2 or the shared
 #: L3) for the second matrix-vector product, large enough that the Python overhead per
-#: block is negligible. ``benchmarks/run.py`` sweeps it. On the three 2-core machines it
-#: was measured on (AMD EPYC with L2 of 512 KiB, 1 MiB and 2 MiB per core, 32 MiB L3),
-#: 4 MiB was the fastest or within a few percent of it, and 256 KiB or less was 1.2-2x
-#: slower.
+#: block is negligible. ``benchmarks/run.py`` sweeps it. On two 2-core AMD EPYC machines
+#: (32 MiB L3; 2 MiB and 1 MiB of L2 per core) 4 MiB was the fastest size swept or within
+#: a few percent of it, 1 MiB 10-20% slower, and 256 KiB or less 1.2-2x slower.
 BLOCK_BYTES = 1 << 22
 
 #: Non-finite inputs (inf * 0, overflowing products) must not warn here: the public
