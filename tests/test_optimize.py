@@ -156,6 +156,28 @@ def test_separation_classifies_the_three_cases():
     assert separation(X, y).kind == "overlap" and separation(X, y).has_minimizer
 
 
+def test_separation_does_not_depend_on_the_units_of_the_features():
+    """Rescaling a column changes no margin's sign (w_j absorbs the factor), so the answer
+    and the signs of the margins along the direction must not change either; with columns
+    in units 1e6 apart, an LP over an unscaled box once called complete separation
+    quasi-complete."""
+    from logreg import separation
+
+    units = np.array([1e-4, 1.0, 1e2, 1e6])
+    X, y, _ = make_data(n=300, d=4, separable=True, rng=2)
+    Xq, yq = quasi_separated()
+    Xq = np.column_stack([Xq, np.linspace(-1.0, 1.0, 8)])  # a third, overlapping feature
+    Xo, yo, _ = make_data(n=300, d=4, rng=1)  # overlapping classes
+    for A, b in ((X, y), (Xq, yq), (Xo, yo)):
+        ref = separation(A, b)
+        for factors in (units[: A.shape[1]], units[: A.shape[1]][::-1]):
+            got = separation(A * factors, b)
+            assert got.kind == ref.kind and got.n_on_boundary == ref.n_on_boundary
+            if got.direction is not None:
+                m = (2 * b - 1) * ((A * factors) @ got.direction)
+                assert m.min() >= -1e-9 * np.abs(m).max() and m.max() > 0
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_quasi_separated_data_never_reported_as_converged(method):
     X, y = quasi_separated()

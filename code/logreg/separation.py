@@ -68,8 +68,9 @@ def separation(X, y) -> Separation:
     Notes
     -----
     Two LPs with ``scipy.optimize.linprog`` (HiGHS), each with d (+1) variables and n
-    constraints. The rows are divided by ``max_i ||x_i||_1`` (so the largest margin
-    possible in the box is 1, whatever the units of X), and a margin counts as positive
+    constraints. Each column is divided by its largest absolute entry (so the answer
+    does not depend on the units of the features), then the rows by the largest row
+    L1 norm (so the largest margin possible in the box is 1), and a margin counts as positive
     when it exceeds ``1e-9``, which guards against the LP solver's tolerances. Cost: an n-by-d copy of the signed rows and two LP solves; meant for
     diagnosis, not for every iteration.
 
@@ -85,12 +86,19 @@ def separation(X, y) -> Separation:
     y = as_labels(y, n)
     if not np.isfinite(X).all():
         diagnose_nonfinite(X)
-    scale = float(np.abs(X).sum(axis=1).max())
+    # Each column divided by its largest |entry|: separability does not change when a
+    # feature changes units (w_j absorbs the factor), but the box |w_j| <= 1 would otherwise
+    # let a feature in large units dominate every margin and one in small units contribute
+    # almost nothing, so the answer would depend on the units.
+    col = np.abs(X).max(axis=0)
+    col[col == 0.0] = 1.0
+    Xc = X / col
+    scale = float(np.abs(Xc).sum(axis=1).max())
     if scale == 0.0:
         return Separation("overlap", None)
     # Rows scaled so that the largest margin possible in the box is 1: the LP solver's
-    # absolute tolerances then mean the same thing whatever the units of X.
-    A = ((2.0 * y - 1.0) / scale)[:, None] * X  # rows t_i x_i^T: margins are A @ w
+    # absolute tolerances then mean the same thing whatever the size of X.
+    A = ((2.0 * y - 1.0) / scale)[:, None] * Xc  # rows t_i x_i^T: margins are A @ w
     tol = 1e-9
     box = [(-1.0, 1.0)] * d
 
@@ -105,7 +113,7 @@ def separation(X, y) -> Separation:
     if res.status == 0 and -res.fun > tol:
         w = res.x[:d]
         if (A @ w).min() > 0:
-            return Separation("complete", w, 0)
+            return Separation("complete", w / col, 0)  # in the units of X
 
     # quasi-complete: max sum(A w) s.t. A w >= 0
     res = linprog(
@@ -115,5 +123,6 @@ def separation(X, y) -> Separation:
         w = res.x
         margins = A @ w
         if margins.min() >= -tol and margins.max() > tol:
-            return Separation("quasi-complete", w, int(np.sum(np.abs(margins) <= tol)))
+            n_zero = int(np.sum(np.abs(margins) <= tol))
+            return Separation("quasi-complete", w / col, n_zero)  # in the units of X
     return Separation("overlap", None)
