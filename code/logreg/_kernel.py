@@ -74,19 +74,23 @@ def label_signs(y, out):
     return out
 
 
-def margin_terms(t, e, tmp, s, *, want_r: bool, want_h: bool, c=None):
+def margin_terms(
+    t, e, tmp, s, *, want_r: bool, want_h: bool, c=None, want_max=(True, True)
+):
     """From the negated margin ``t`` (overwritten): ``(loss_sum, max_t, max_abs_t)``.
 
     On return ``t`` holds ``r = p - y`` when ``want_r``, and ``e`` holds ``h = p (1 -
     p)`` when ``want_h``. ``s = 1 - 2y``. With block weights ``c`` the loss sum is
-    weighted and ``r``, ``h`` come back multiplied by ``c``.
+    weighted and ``r``, ``h`` come back multiplied by ``c``. ``want_max`` says which of
+    the two maxima the caller uses (one that is not is returned as NaN, uncomputed).
 
     Every step is one NumPy pass over the block, without boolean masks: ``exp`` and
     ``log1p`` cost most, so the other passes are kept few and cheap.
     """
-    max_t = t.max()
+    max_t = t.max() if want_max[0] else np.nan
     np.abs(t, out=e)
-    max_abs_t = e.max()  # inf or nan here means X or w was not finite
+    # inf or nan here means X or w was not finite
+    max_abs_t = e.max() if want_max[1] else np.nan
     np.negative(e, out=e)
     np.exp(e, out=e)  # e = exp(-|t|) in [0, 1]: cannot overflow
     np.log1p(e, out=tmp)
@@ -115,12 +119,13 @@ def margin_terms(t, e, tmp, s, *, want_r: bool, want_h: bool, c=None):
 
 
 @_quiet
-def loss_grad_sums(X, y, w, *, want_grad: bool = True, c=None):
+def loss_grad_sums(X, y, w, *, want_grad: bool = True, c=None, want_max=(True, True)):
     """Return ``(loss_sum, grad_sum, max_t, max_abs_t)`` over all rows.
 
     ``grad_sum`` is None when not wanted; ``max_t`` is the largest negated margin (all
     negative: every example correctly classified) and ``max_abs_t`` the largest
-    ``|z_i|`` (not finite when ``X`` or ``w`` was not).
+    ``|z_i|`` (not finite when ``X`` or ``w`` was not); either is NaN when ``want_max``
+    says the caller does not use it.
     """
     n, d = X.shape
     rows = min(n, block_rows(d))
@@ -137,12 +142,16 @@ def loss_grad_sums(X, y, w, *, want_grad: bool = True, c=None):
         label_signs(y[blk], out=s)
         np.multiply(z, s, out=z)  # t = (1 - 2y) z
         cb = None if c is None else c[blk]
-        lb, mt, ma = margin_terms(z, e, tmp, s, want_r=want_grad, want_h=False, c=cb)
+        lb, mt, ma = margin_terms(
+            z, e, tmp, s, want_r=want_grad, want_h=False, c=cb, want_max=want_max
+        )
         loss_sum += lb
         max_t = max(max_t, mt)
         max_abs_t = max(max_abs_t, ma) if not np.isnan(ma) else np.nan
         if want_grad:
             grad_sum += Xb.T @ z
+    if not want_max[0]:
+        max_t = np.nan
     return loss_sum, grad_sum, max_t, max_abs_t
 
 
@@ -264,6 +273,7 @@ def full_pass(X, y, w, *, want_hess: bool, z_out=None, h_out=None, c=None, s=Non
             want_r=True,
             want_h=want_hess or h_out is not None,
             c=None if c is None else c[blk],
+            want_max=(True, False),
         )
         loss_sum += lb
         max_t = max(max_t, mt)

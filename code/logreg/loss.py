@@ -243,7 +243,9 @@ def logreg_loss_and_grad(X, y, w, *, l2=0.0, sample_weight=None):
     """
     X, y, w, l2, c = _check_inputs(X, y, w, l2, sample_weight)
     n = _total(X, c)
-    loss_sum, grad_sum, _, _ = _kernel.loss_grad_sums(X, y, w, c=c)
+    loss_sum, grad_sum, _, _ = _kernel.loss_grad_sums(
+        X, y, w, c=c, want_max=(False, False)
+    )
     grad = grad_sum / n
     loss = loss_sum / n
     if not np.isfinite(loss) and np.all(np.isfinite(grad)):
