@@ -178,6 +178,19 @@ def test_separation_does_not_depend_on_the_units_of_the_features():
                 assert m.min() >= -1e-9 * np.abs(m).max() and m.max() > 0
 
 
+def test_separation_direction_with_a_subnormal_and_a_zero_column():
+    """Mapping the LP's weights back to the units of X must not overflow when a column's
+    scale is subnormal, and a column of zeros gets weight 0."""
+    from logreg import separation
+
+    X, y, _ = make_data(n=100, d=3, separable=True, rng=4)
+    A = np.column_stack([X * np.array([1e-310, 1.0, 1.0]), np.zeros(100)])
+    sep = separation(A, y)
+    assert sep.kind == "complete" and np.all(np.isfinite(sep.direction))
+    assert sep.direction[-1] == 0.0
+    assert np.all((2 * y - 1) * (A @ sep.direction) > 0)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_quasi_separated_data_never_reported_as_converged(method):
     X, y = quasi_separated()

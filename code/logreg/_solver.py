@@ -258,8 +258,9 @@ MAX_DOUBLINGS = 2
 def _armijo(obj, w, loss, grad, p, max_halvings=60, max_doublings=MAX_DOUBLINGS):
     """Backtracking (Armijo) line search from ``alpha = 1``; ``(alpha, loss)`` or ``(None, loss)``.
 
-    The trial losses reuse ``z = X w`` and ``X p``: one pass over X per line search,
-    however many trials it takes; each trial is O(n).
+    The trial losses reuse ``z = X w`` and ``X p``: at most one pass over X per line search
+    (none when the solver already has ``X p``), however many trials it takes; each trial is
+    O(n).
 
     If ``alpha = 1`` is accepted at once, the step is doubled (at most ``max_doublings``
     times) while that lowers the loss by more than round-off. Far from the optimum the

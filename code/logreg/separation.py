@@ -53,6 +53,21 @@ class Separation:
         return self.kind == "overlap"
 
 
+def _in_units(w, col, zero):
+    """The LP's ``w`` (for columns divided by ``col``) as a direction in the units of X.
+
+    ``w / col`` has the same margins; if a column's scale is so small (subnormal) that the
+    division overflows, ``w * (min(col) / col)``, a positive multiple, is used instead.
+    Columns of zeros get weight 0 (the LP leaves them arbitrary: they change no margin).
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        direction = w / col
+    if not np.all(np.isfinite(direction)):
+        direction = w * (col.min() / col)
+    direction[zero] = 0.0
+    return direction
+
+
 def separation(X, y) -> Separation:
     """Classify the data as completely separated, quasi-completely separated, or overlapping.
 
@@ -91,7 +106,8 @@ def separation(X, y) -> Separation:
     # let a feature in large units dominate every margin and one in small units contribute
     # almost nothing, so the answer would depend on the units.
     col = np.abs(X).max(axis=0)
-    col[col == 0.0] = 1.0
+    zero = col == 0.0
+    col[zero] = 1.0
     Xc = X / col
     scale = float(np.abs(Xc).sum(axis=1).max())
     if scale == 0.0:
@@ -113,7 +129,7 @@ def separation(X, y) -> Separation:
     if res.status == 0 and -res.fun > tol:
         w = res.x[:d]
         if (A @ w).min() > 0:
-            return Separation("complete", w / col, 0)  # in the units of X
+            return Separation("complete", _in_units(w, col, zero), 0)
 
     # quasi-complete: max sum(A w) s.t. A w >= 0
     res = linprog(
@@ -124,5 +140,5 @@ def separation(X, y) -> Separation:
         margins = A @ w
         if margins.min() >= -tol and margins.max() > tol:
             n_zero = int(np.sum(np.abs(margins) <= tol))
-            return Separation("quasi-complete", w / col, n_zero)  # in the units of X
+            return Separation("quasi-complete", _in_units(w, col, zero), n_zero)
     return Separation("overlap", None)
