@@ -43,7 +43,7 @@ cache-check:
 	  echo "$(PKG_HASH)" > _build/.package-hash; \
 	fi
 
-# Chapters run first, in parallel (one kernel per core), into the execution cache that the
+# Chapters run first, in parallel (one kernel more than cores), into the execution cache that the
 # build reads; the build itself then executes nothing (scripts/execute_chapters.py).
 execute: $(STAMP) cache-check ## execute outdated chapters in parallel into the cache
 	$(PY) scripts/execute_chapters.py
