@@ -17,6 +17,7 @@ import zipfile
 
 import pytest
 from bookbrowser import DOCNAMES, WAIT_FOR_MATHJAX
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 BANK = "chapters/08-interview-question-bank"
 # The bank (dropdowns in dropdowns, hidden cells, exercise solutions), a chapter (hidden
@@ -53,6 +54,14 @@ def _unprint(page) -> None:
     page.emulate_media(media="screen")
 
 
+def _settle(page, condition: str, timeout_ms: int = 10_000) -> None:
+    """Wait until ``condition`` holds (the assertions that follow then say what did not)."""
+    try:
+        page.wait_for_function(condition, timeout=timeout_ms)
+    except PlaywrightTimeout:  # the assertions below report the state
+        pass
+
+
 def _open(new_page, base_url, docname):
     page, guard = new_page()
     page.goto(f"{base_url}{docname}.html", wait_until="load")
@@ -68,6 +77,8 @@ def test_printing_opens_every_fold_and_closes_them_after(new_page, base_url, doc
     assert screen["details"] > 0 and screen["detailsClosed"] > 0, screen
 
     _print(page)
+    # the media change reaches print.js as an event: let it settle before measuring
+    _settle(page, "() => document.querySelectorAll('article details:not([open])').length == 0")
     paper = page.evaluate(FOLDS)
     assert paper["detailsClosed"] == 0, paper
     assert paper["detailsHidden"] == 0, paper
@@ -86,6 +97,11 @@ def test_printing_opens_every_fold_and_closes_them_after(new_page, base_url, doc
         assert _key(hidden_words[0]) in _key(text), hidden_words[0]
 
     _unprint(page)
+    _settle(
+        page,
+        "() => document.querySelectorAll('article details:not([open])').length == "
+        f"{screen['detailsClosed']}",
+    )
     back = page.evaluate(FOLDS)
     assert back["detailsClosed"] == screen["detailsClosed"], back
     assert not guard.console_errors, guard.console_errors

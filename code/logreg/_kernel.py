@@ -99,9 +99,9 @@ def margin_terms(
     # softplus(t) = max(t, 0) + log1p(e)
     loss_sum += tmp.sum() if c is None else tmp @ c
     if want_r:
-        # sigmoid(t) = (1 if t >= 0 else e) / (1 + e), and the numerator is max(e, [t >= 0])
-        # as 0 <= e <= 1 (e underflows to 0 for |t| > 745): no mask, and 1 - p is never
-        # formed by subtraction
+        # sigmoid(t) = (1 if t >= 0 else e) / (1 + e), whose numerator is
+        # max(e, [t >= 0]) as 0 <= e <= 1 (e underflows to 0 for |t| > 745): no mask,
+        # and 1 - p is never formed by subtraction
         np.greater_equal(t, 0.0, out=tmp)  # 1.0 or 0.0
         np.maximum(tmp, e, out=t)
         np.add(e, 1.0, out=tmp)  # tmp = 1 + e

@@ -56,8 +56,8 @@ class Separation:
 def _in_units(w, col, zero):
     """The LP's ``w`` (for columns divided by ``col``) as a direction in the units of X.
 
-    ``w / col`` has the same margins; if a column's scale is so small (subnormal) that the
-    division overflows, ``w * (min(col) / col)``, a positive multiple, is used instead.
+    ``w / col`` has the same margins; if a column's scale is so small (subnormal) that
+    the division overflows, ``w * (min(col) / col)``, a positive multiple, is used instead.
     Columns of zeros get weight 0 (the LP leaves them arbitrary: they change no margin).
     """
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -84,10 +84,11 @@ def separation(X, y) -> Separation:
     -----
     Two LPs with ``scipy.optimize.linprog`` (HiGHS), each with d (+1) variables and n
     constraints. Each column is divided by its largest absolute entry (so the answer
-    does not depend on the units of the features), then the rows by the largest row
-    L1 norm (so the largest margin possible in the box is 1), and a margin counts as positive
-    when it exceeds ``1e-9``, which guards against the LP solver's tolerances. Cost: an n-by-d copy of the signed rows and two LP solves; meant for
-    diagnosis, not for every iteration.
+    does not depend on the units of the features), then the rows by the largest row L1
+    norm (so the largest margin possible in the box is 1), and a margin counts as
+    positive when it exceeds ``1e-9``, which guards against the LP solver's tolerances.
+    Cost: an n-by-d copy of the signed rows and two LP solves; meant for diagnosis, not
+    for every iteration.
 
     References
     ----------
@@ -102,9 +103,9 @@ def separation(X, y) -> Separation:
     if not np.isfinite(X).all():
         diagnose_nonfinite(X)
     # Each column divided by its largest |entry|: separability does not change when a
-    # feature changes units (w_j absorbs the factor), but the box |w_j| <= 1 would otherwise
-    # let a feature in large units dominate every margin and one in small units contribute
-    # almost nothing, so the answer would depend on the units.
+    # feature changes units (w_j absorbs the factor), but the box |w_j| <= 1 would
+    # otherwise let a feature in large units dominate every margin and one in small
+    # units contribute almost nothing, so the answer would depend on the units.
     col = np.abs(X).max(axis=0)
     zero = col == 0.0
     col[zero] = 1.0
