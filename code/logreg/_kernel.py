@@ -316,6 +316,8 @@ def line_losses(z, Xp, s, alpha, c=None):
         np.multiply(Xp[blk], alpha, out=t)
         t += z[blk]
         t *= s[blk]
-        total += margin_terms(t, e, tmp, s[blk], want_r=False, want_h=False,
-                              c=None if c is None else c[blk])[0]
+        cb = None if c is None else c[blk]
+        total += margin_terms(
+            t, e, tmp, s[blk], want_r=False, want_h=False, c=cb, want_max=(False, False)
+        )[0]
     return total

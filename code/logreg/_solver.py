@@ -263,9 +263,10 @@ def _armijo(obj, w, loss, grad, p, max_halvings=60, max_doublings=MAX_DOUBLINGS)
     O(n).
 
     If ``alpha = 1`` is accepted at once, the step is doubled (at most ``max_doublings``
-    times) while that lowers the loss by more than round-off. Far from the optimum the
-    logistic loss curves less than its quadratic model (``p (1 - p)`` shrinks as the
-    logits grow), so Newton's step is too short there and the doubling saves whole
+    times) while that lowers the loss by more than round-off. Where the logits grow along
+    the step, the weights ``p (1 - p)`` fall, the quadratic model overestimates the
+    curvature and Newton's step stops short on its line: always from ``w = 0``, where
+    every weight is at its maximum 1/4 (chapter 6). There the doubling saves whole
     iterations. Near the optimum the model is accurate and the doubled step overshoots
     (on a quadratic, ``alpha = 2`` returns to the starting loss), so the step stays 1 and
     Newton's quadratic convergence is untouched.

@@ -38,7 +38,6 @@ keeps the n-by-K logits and probabilities that the line search and CG need.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import _kernel

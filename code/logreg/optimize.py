@@ -145,10 +145,9 @@ class _LocalProblem(_Problem):
         self.Xp += self.tmp
 
     def set_direction(self, p):
-        if p is self._tracked:  # built by CG from its products: X p is known
-            self._tracked = None
+        tracked, self._tracked = self._tracked, None
+        if p is tracked:  # built by CG from its products: X p is known
             return
-        self._tracked = None
         if self.Xp is None:
             self.Xp = np.empty(self.X.shape[0])
         np.matmul(self.X, p, out=self.Xp)
